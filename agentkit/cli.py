@@ -1,0 +1,304 @@
+"""The ``agentkit`` command. ``agentkit --help`` and ``agentkit COMMAND --help`` are the reference.
+
+Conventions (DESIGN.md): ``--json`` for machine output; exit 0 on success, 1 when a check or gate
+failed, 2 for a usage or input error (a one-line message, no traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import wraps
+from pathlib import Path
+from typing import Any, ParamSpec, TypeVar
+
+import click
+
+from agentkit.errors import AgentkitError, PlanError
+
+__all__ = ["main"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_GATE = 1
+EXIT_INPUT = 2
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(code)
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Turn agentkit errors into one line on stderr and the documented exit code."""
+
+    @wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except PlanError as exc:
+            _fail(exc.message, EXIT_GATE)
+        except AgentkitError as exc:
+            _fail(exc.message, EXIT_INPUT)
+        raise AssertionError("unreachable")
+
+    return wrapper
+
+
+def _project(ctx: click.Context) -> Any:
+    from agentkit.project import Project
+
+    return Project.load(ctx.obj["config"])
+
+
+def _emit_json(data: Any) -> None:
+    from agentkit.features.results import jsonable
+
+    click.echo(json.dumps(data, default=jsonable, indent=2))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "-c",
+    default="agentkit.toml",
+    show_default=True,
+    envvar="AGENTKIT_CONFIG",
+    help="Project file (or its folder). Env: AGENTKIT_CONFIG.",
+)
+@click.version_option(package_name="agentkit-support")
+@click.pass_context
+def main(ctx: click.Context, config: str) -> None:
+    """agentkit: customer-support agents that answer with the customer's own data, safely."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+@main.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="Project name (default: the folder name).")
+@handle_errors
+def init(directory: Path, name: str | None) -> None:
+    """Create a project in DIRECTORY with a tiny working sample."""
+    from agentkit.scaffold import init_project
+
+    written = init_project(directory, name=name)
+    for path in written:
+        click.echo(f"created {path}")
+    click.echo(
+        f"\nNext:\n  cd {directory}\n  agentkit plan\n  agentkit apply\n"
+        "  agentkit ingest order_status data/orders.csv\n"
+        "  agentkit ingest customer_profile data/customers.jsonl\n"
+        "  agentkit materialize\n"
+        "  agentkit features get order_status.status order_status.eta_minutes --key o_1001"
+    )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+@handle_errors
+def plan(ctx: click.Context, as_json: bool) -> None:
+    """Show what `apply` would change (entities, views, features and their tables)."""
+    result = _project(ctx).plan()
+    if as_json:
+        _emit_json(
+            {
+                "applied_version": result.applied_version,
+                "changes": [
+                    {
+                        "op": c.op,
+                        "target": c.target,
+                        "name": c.name,
+                        "detail": c.detail,
+                        "action": c.action,
+                        "destructive": c.destructive,
+                    }
+                    for c in result.changes
+                ],
+            }
+        )
+    else:
+        click.echo(result.render())
+
+
+@main.command()
+@click.option("--allow-destructive", is_flag=True, help="Also drop views/columns and reset changed types.")
+@click.pass_context
+@handle_errors
+def apply(ctx: click.Context, allow_destructive: bool) -> None:
+    """Create and evolve the Iceberg tables and record the definitions as a new version."""
+    project = _project(ctx)
+    click.echo(project.plan().render())
+    result = project.apply(allow_destructive=allow_destructive)
+    if result.version is None:
+        click.echo("Nothing to apply.")
+        return
+    click.echo(
+        f"Applied version {result.version}: {result.changes} change(s); created "
+        f"{', '.join(result.created) or 'no tables'}; evolved {', '.join(result.evolved) or 'none'}; "
+        f"dropped {', '.join(result.dropped) or 'none'}."
+    )
+
+
+@main.command()
+@click.argument("view")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--available-at", help="Backfill: when the platform could have known these rows (ISO 8601).")
+@click.option("--upsert", is_flag=True, help="Replace rows with the same key and event time.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def ingest(ctx: click.Context, view: str, path: Path, available_at: str | None, upsert: bool, as_json: bool) -> None:
+    """Validate PATH (.parquet, .csv, .jsonl) against VIEW and append it in one commit."""
+    result = _project(ctx).ingest(view, path, available_at=available_at, upsert=upsert)
+    if as_json:
+        _emit_json({"view": result.view, "rows": result.rows, "snapshot_id": result.snapshot_id, "mode": result.mode})
+    else:
+        click.echo(f"Ingested {result.rows} row(s) into {result.view} (snapshot {result.snapshot_id}, {result.mode}).")
+
+
+@main.command()
+@click.argument("views", nargs=-1)
+@click.option("--full", is_flag=True, help="Rebuild from the whole current snapshot.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def materialize(ctx: click.Context, views: tuple[str, ...], full: bool, as_json: bool) -> None:
+    """Load the latest value per key into the online store (incremental when possible)."""
+    from rich.progress import Progress
+
+    project = _project(ctx)
+    with Progress(transient=True, disable=as_json) as bar:
+        task = bar.add_task("materializing", total=None)
+
+        def progress(view: str, done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total, description=f"materialized {view}")
+
+        results = project.materialize(list(views) or None, full=full, progress=progress)
+    if as_json:
+        _emit_json([asdict(r) for r in results])
+        return
+    for r in results:
+        click.echo(
+            f"{r.view}: {r.mode}, {r.rows_read} row(s) read, {r.keys} key(s) online, "
+            f"snapshot {r.snapshot_id} ({r.seconds:.2f}s)"
+        )
+
+
+@main.group()
+def features() -> None:
+    """Read feature values."""
+
+
+@features.command("get")
+@click.argument("refs", nargs=-1, required=True)
+@click.option("--key", "keys", multiple=True, required=True, help="Entity key (repeatable).")
+@click.option("--as-of", help="Point-in-time read (ISO 8601 with timezone), from Iceberg.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def features_get(
+    ctx: click.Context, refs: tuple[str, ...], keys: tuple[str, ...], as_of: str | None, as_json: bool
+) -> None:
+    """Read REFS (view.feature ...) for the given keys: live from the online store, or --as-of."""
+    result = _project(ctx).read_features(list(refs), list(keys), as_of=as_of)
+    if as_json:
+        _emit_json(
+            {
+                "entity": result.entity,
+                "as_of": result.as_of,
+                "rows": [
+                    {"key": r.key, "values": r.values, "provenance": [asdict(p) for p in r.provenance]}
+                    for r in result.rows
+                ],
+                "missing": list(result.missing),
+            }
+        )
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*(["key", *result.features, "event time"]))
+    for row in result.rows:
+        event = max(p.event_time for p in row.provenance)
+        table.add_row(row.key, *(_show(row.values[f]) for f in result.features), event.isoformat())
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    console.print(table)
+    if result.missing:
+        click.echo(f"no rows for: {', '.join(result.missing)}")
+
+
+def _show(value: Any) -> str:
+    from agentkit.features.results import jsonable
+
+    if value is None:
+        return "-"
+    shown = jsonable(value)
+    return shown if isinstance(shown, str) else json.dumps(shown)
+
+
+@main.command()
+@click.argument("view")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def history(ctx: click.Context, view: str, as_json: bool) -> None:
+    """List the Iceberg snapshots of VIEW (pin reads to one for exact reproducibility)."""
+    snaps = _project(ctx).history(view)
+    if as_json:
+        _emit_json([asdict(s) for s in snaps])
+        return
+    for s in snaps:
+        click.echo(
+            f"{s.snapshot_id}  {s.committed_at.isoformat(timespec='seconds')}  {s.operation:<9} "
+            f"+{s.added_rows or 0} rows, {s.total_rows or 0} total"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Each view's rows, latest event time, materialized snapshot and freshness."""
+    rows = _project(ctx).status()
+    if as_json:
+        _emit_json([asdict(r) for r in rows])
+        return
+    for r in rows:
+        flags = []
+        if r.stale:
+            flags.append(f"STALE (older than {r.freshness})")
+        if r.behind:
+            flags.append("online store behind: run `agentkit materialize`")
+        latest = r.latest_event_time.isoformat(timespec="seconds") if r.latest_event_time else "-"
+        click.echo(
+            f"{r.view}: {r.rows} rows, {r.snapshots} snapshot(s), latest event {latest}, "
+            f"{r.online_keys} key(s) online from snapshot {r.materialized_snapshot}"
+            + (f"  [{'; '.join(flags)}]" if flags else "")
+        )
+
+
+@main.command()
+@click.argument("views", nargs=-1)
+@click.pass_context
+@handle_errors
+def compact(ctx: click.Context, views: tuple[str, ...]) -> None:
+    """Rewrite small files and expire snapshots older than [offline] snapshot_retention."""
+    for r in _project(ctx).compact(list(views) or None):
+        click.echo(
+            f"{r['view']}: {r['files_before']} -> {r['files_after']} data file(s), "
+            f"{r['snapshots_expired']} snapshot(s) expired"
+        )
+
+
+def run() -> None:  # pragma: no cover - console entry point
+    main(prog_name="agentkit")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

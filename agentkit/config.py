@@ -1,0 +1,154 @@
+"""``agentkit.toml``: the one project file, read into frozen pydantic models.
+
+Unknown keys are errors that name the key and the file. Relative paths are resolved against the
+directory that holds the file, so a project works from any working directory.
+
+A minimal file::
+
+    [project]
+    name = "my-support"
+    definitions = "features.py"
+
+Everything else has a default: an Iceberg SQL catalog on SQLite under ``.agentkit/``, a local
+warehouse folder beside it, and the embedded online store (a file under ``.agentkit/online``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from agentkit.errors import ConfigError
+
+__all__ = [
+    "CONFIG_FILE",
+    "OfflineConfig",
+    "OnlineConfig",
+    "ProjectConfig",
+    "ProjectSection",
+    "load_config",
+]
+
+CONFIG_FILE = "agentkit.toml"
+STATE_DIR = ".agentkit"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ProjectSection(_Section):
+    name: str = Field(min_length=1)
+    definitions: str = "features.py"
+    """Path of the Python module that defines entities and feature views."""
+
+
+class OfflineConfig(_Section):
+    catalog: str = f"sqlite:///{STATE_DIR}/catalog.db"
+    """Iceberg catalog: ``sqlite:///path``, ``postgresql+psycopg2://...`` (SQL catalog) or
+    ``http(s)://...`` (an Iceberg REST catalog)."""
+    catalog_name: str = "agentkit"
+    warehouse: str = f"{STATE_DIR}/warehouse"
+    """Folder (or ``file://`` / object-store URI) that holds the tables' data and metadata."""
+    namespace: str = "agentkit"
+    catalog_properties: dict[str, str] = Field(default_factory=dict)
+    """Passed through to pyiceberg (e.g. REST credentials, S3 settings)."""
+    snapshot_retention: timedelta = timedelta(days=30)
+    """`compact` expires snapshots older than this (never ones still referenced)."""
+    commit_retries: int = Field(default=20, ge=0, le=1000)
+
+    @field_validator("namespace", "catalog_name")
+    @classmethod
+    def _identifier(cls, value: str) -> str:
+        if not value.replace("_", "").isalnum():
+            raise ValueError(f"must be letters, digits and underscores, got {value!r}")
+        return value
+
+
+class OnlineConfig(_Section):
+    store: str = "local"
+    """``local`` (a file per view under ``path``) or ``redis://host:port/db``."""
+    path: str = f"{STATE_DIR}/online"
+    key_prefix: str = "agentkit"
+    """Redis key prefix; lets several projects share one server."""
+    batch_size: int = Field(default=5_000, ge=1)
+
+
+class ProjectConfig(_Section):
+    project: ProjectSection
+    offline: OfflineConfig = OfflineConfig()
+    online: OnlineConfig = OnlineConfig()
+    root: Path = Field(default=Path("."), exclude=True)
+    """Directory of the config file; relative paths resolve against it."""
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path)
+        return p if p.is_absolute() else (self.root / p)
+
+    @property
+    def state_dir(self) -> Path:
+        return self.root / STATE_DIR
+
+    @property
+    def catalog_uri(self) -> str:
+        uri = self.offline.catalog
+        prefix = "sqlite:///"
+        if uri.startswith(prefix) and not uri.startswith(prefix + "/") and uri != "sqlite:///:memory:":
+            return prefix + str(self.resolve(uri[len(prefix) :]).resolve())
+        return uri
+
+    @property
+    def warehouse_uri(self) -> str:
+        wh = self.offline.warehouse
+        if "://" in wh:
+            return wh
+        return "file://" + str(self.resolve(wh).resolve())
+
+    @property
+    def online_path(self) -> Path:
+        return self.resolve(self.online.path)
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in loc)
+
+
+def load_config(path: str | Path = CONFIG_FILE) -> ProjectConfig:
+    """Read and validate an ``agentkit.toml``; a mistake raises :class:`ConfigError` naming it."""
+    file = Path(path)
+    if file.is_dir():
+        file = file / CONFIG_FILE
+    try:
+        raw = file.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{file}: no such file; run `agentkit init` to create a project or pass --config",
+            code="config_missing",
+        ) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}", code="config_syntax") from exc
+    return parse_config(data, source=file)
+
+
+def parse_config(data: dict[str, object], *, source: Path) -> ProjectConfig:
+    if "root" in data:
+        raise ConfigError(f"{source}: unknown key 'root' (check the spelling)")
+    try:
+        return ProjectConfig.model_validate({**data, "root": source.parent.resolve()})
+    except PydanticValidationError as exc:
+        problems: list[str] = []
+        for err in exc.errors():
+            loc = _format_loc(err["loc"])
+            if err["type"] == "extra_forbidden":
+                problems.append(f"unknown key '{loc}' (check the spelling)")
+            elif err["type"] == "missing":
+                problems.append(f"missing required key '{loc}'")
+            else:
+                problems.append(f"'{loc}': {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(f"{source}: " + "; ".join(problems)) from exc

@@ -1,0 +1,309 @@
+"""The online store: the latest row per key of each view, for point reads in microseconds.
+
+Two implementations share the :class:`OnlineStore` protocol and one conformance suite:
+
+- :class:`LocalOnlineStore` (embedded default): one Arrow IPC file per view under
+  ``.agentkit/online/``. A process memory-maps it in milliseconds and answers point reads from a
+  key → row index plus lazily decoded Python columns, never a per-request query. Writes take a file
+  lock, merge, and atomically replace the file; readers notice the new file on their next read.
+- ``RedisOnlineStore`` (``agentkit.features.online_redis``): one hash per view, for several
+  serving replicas.
+
+Rows merge by "newest wins" on (event time, availability time, ingest time), so re-applying the
+same rows is idempotent and an older row never overwrites a newer one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+from collections.abc import Generator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+from agentkit.config import ProjectConfig
+from agentkit.errors import OnlineStoreError
+from agentkit.features.definitions import AVAILABLE_AT, FeatureView
+from agentkit.features.offline import latest_per_key
+from agentkit.features.schema import arrow_schema, pylist
+
+__all__ = [
+    "LocalOnlineStore",
+    "OnlineRow",
+    "OnlineStore",
+    "RegistryCopy",
+    "ViewState",
+    "open_online_store",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class OnlineRow:
+    """One key's latest values, in the order of the requested features."""
+
+    key: str
+    values: tuple[Any, ...]
+    event_time: datetime
+    available_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ViewState:
+    snapshot_id: int | None
+    """Iceberg snapshot the view was last materialized from (pushes keep it; see ``pushed``)."""
+    materialized_at: datetime | None
+    rows: int
+    pushed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegistryCopy:
+    version: int
+    definitions: str
+    policy: str | None
+
+
+class OnlineStore(Protocol):
+    """Latest value per key. Implementations: local file (default) and Redis."""
+
+    def write(
+        self,
+        view: FeatureView,
+        rows: pa.Table,
+        *,
+        snapshot_id: int | None,
+        replace: bool,
+        pushed: bool = False,
+    ) -> int:
+        """Merge ``rows`` (canonical schema) into the view; ``replace`` discards what was there.
+        Returns the number of keys the view holds afterwards."""
+        ...
+
+    def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
+        """Per key (in order), its row or ``None`` when the key has none."""
+        ...
+
+    def state(self, view_name: str) -> ViewState | None: ...
+
+    def drop(self, view_name: str) -> None: ...
+
+    def publish_registry(self, copy: RegistryCopy) -> None:
+        """Keep a copy of the applied definitions so a serving process needs no catalog."""
+        ...
+
+    def registry(self) -> RegistryCopy | None: ...
+
+    def close(self) -> None: ...
+
+
+def open_online_store(config: ProjectConfig) -> OnlineStore:
+    store = config.online.store
+    if store == "local":
+        return LocalOnlineStore(config.online_path)
+    if store.startswith(("redis://", "rediss://", "unix://")):
+        from agentkit.features.online_redis import RedisOnlineStore
+
+        return RedisOnlineStore(store, prefix=config.online.key_prefix, batch_size=config.online.batch_size)
+    raise OnlineStoreError(
+        f'[online] store = {store!r} is not supported; use "local" or "redis://host:6379/0"',
+        code="online_store_invalid",
+    )
+
+
+# --- the local file store -------------------------------------------------------------------------
+
+_META_KEY = b"agentkit"
+
+
+class _LoadedView:
+    """A memory-mapped view file with its key index and decoded columns (built on demand)."""
+
+    __slots__ = ("columns", "identity", "index", "state", "table")
+    index: dict[str, int]
+    columns: dict[str, list[Any]]
+
+    def __init__(self, table: pa.Table, identity: tuple[int, int, int], state: ViewState, key: str) -> None:
+        self.table = table
+        self.identity = identity
+        self.state = state
+        keys: list[str] = pylist(table.column(key))
+        self.index = dict(zip(keys, range(len(keys)), strict=True))
+        self.columns = {}
+
+    def column(self, name: str) -> list[Any]:
+        col = self.columns.get(name)
+        if col is None:
+            col = (
+                self.table.column(name).to_pylist() if name in self.table.column_names else [None] * self.table.num_rows
+            )
+            self.columns[name] = col
+        return col
+
+
+class LocalOnlineStore:
+    """One Arrow IPC file per view; point reads from memory. Safe across processes."""
+
+    def __init__(self, path: Path) -> None:
+        self._dir = path
+        self._loaded: dict[str, _LoadedView] = {}
+
+    def _file(self, view_name: str) -> Path:
+        return self._dir / f"{view_name}.arrow"
+
+    @contextmanager
+    def _lock(self, name: str) -> Generator[None]:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        with open(self._dir / f".{name}.lock", "a+b") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def _load(self, view: FeatureView) -> _LoadedView | None:
+        path = self._file(view.name)
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
+            self._loaded.pop(view.name, None)
+            return None
+        identity = (st.st_ino, st.st_mtime_ns, st.st_size)
+        loaded = self._loaded.get(view.name)
+        if loaded is not None and loaded.identity == identity:
+            return loaded
+        try:
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_file(source).read_all()
+        except (OSError, pa.ArrowInvalid) as exc:
+            raise OnlineStoreError(
+                f"online file {path} is unreadable ({exc}); rebuild it with `agentkit materialize --full`",
+                code="online_store_corrupt",
+            ) from exc
+        loaded = _LoadedView(table, identity, _state_from(table.schema.metadata), view.key)
+        self._loaded[view.name] = loaded
+        return loaded
+
+    def write(
+        self,
+        view: FeatureView,
+        rows: pa.Table,
+        *,
+        snapshot_id: int | None,
+        replace: bool,
+        pushed: bool = False,
+    ) -> int:
+        schema = arrow_schema(view)
+        rows = _conform(rows, schema)
+        with self._lock(view.name):
+            previous = None if replace else self._read_file(view.name)
+            prev_state = _state_from(previous.schema.metadata) if previous is not None else None
+            if previous is not None and previous.num_rows:
+                merged = latest_per_key(pa.concat_tables([_conform(previous, schema), rows]), view)
+            else:
+                merged = latest_per_key(rows, view) if rows.num_rows else rows
+            if pushed and prev_state is not None:
+                snapshot_id = prev_state.snapshot_id
+            state = {
+                "snapshot_id": snapshot_id,
+                "materialized_at": datetime.now().astimezone().isoformat(),
+                "rows": merged.num_rows,
+                "pushed": pushed,
+            }
+            merged = merged.replace_schema_metadata({_META_KEY: json.dumps(state).encode()})
+            self._atomic_write(self._file(view.name), merged)
+        return merged.num_rows
+
+    def _read_file(self, view_name: str) -> pa.Table | None:
+        path = self._file(view_name)
+        if not path.exists():
+            return None
+        with pa.memory_map(str(path)) as source:
+            return pa.ipc.open_file(source).read_all()
+
+    def _atomic_write(self, path: Path, table: pa.Table) -> None:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        with pa.OSFile(str(tmp), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+            writer.write_table(table)
+        with open(tmp, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+
+    def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
+        loaded = self._load(view)
+        if loaded is None:
+            return [None] * len(keys)
+        index = loaded.index
+        columns = [loaded.column(f) for f in features]
+        event = loaded.column(view.timestamp_field)
+        avail = loaded.column(AVAILABLE_AT)
+        out: list[OnlineRow | None] = []
+        for key in keys:
+            i = index.get(key)
+            if i is None:
+                out.append(None)
+            else:
+                out.append(OnlineRow(key, tuple(col[i] for col in columns), event[i], avail[i]))
+        return out
+
+    def state(self, view_name: str) -> ViewState | None:
+        path = self._file(view_name)
+        if not path.exists():
+            return None
+        with pa.memory_map(str(path)) as source:
+            return _state_from(pa.ipc.open_file(source).schema.metadata)
+
+    def drop(self, view_name: str) -> None:
+        with self._lock(view_name):
+            self._file(view_name).unlink(missing_ok=True)
+        self._loaded.pop(view_name, None)
+
+    def publish_registry(self, copy: RegistryCopy) -> None:
+        self._dir.mkdir(parents=True, exist_ok=True)
+        path = self._dir / "_registry.json"
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": copy.version, "definitions": copy.definitions, "policy": copy.policy}))
+        os.replace(tmp, path)
+
+    def registry(self) -> RegistryCopy | None:
+        path = self._dir / "_registry.json"
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError) as exc:
+            raise OnlineStoreError(f"{path} is unreadable ({exc}); run `agentkit apply` again") from exc
+        return RegistryCopy(int(data["version"]), str(data["definitions"]), data.get("policy"))
+
+    def close(self) -> None:
+        self._loaded.clear()
+
+
+def _state_from(metadata: dict[bytes, bytes] | None) -> ViewState:
+    raw = (metadata or {}).get(_META_KEY)
+    if raw is None:
+        return ViewState(None, None, 0)
+    data = json.loads(raw)
+    when = data.get("materialized_at")
+    return ViewState(
+        snapshot_id=data.get("snapshot_id"),
+        materialized_at=datetime.fromisoformat(when) if when else None,
+        rows=int(data.get("rows", 0)),
+        pushed=bool(data.get("pushed", False)),
+    )
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Project ``table`` onto ``schema`` (new features read as null; dropped ones disappear)."""
+    arrays = []
+    for field in schema:
+        if field.name in table.column_names:
+            arrays.append(table.column(field.name).cast(field.type))
+        else:
+            arrays.append(pa.nulls(table.num_rows, type=field.type))
+    return pa.Table.from_arrays(arrays, schema=schema)

@@ -1,0 +1,118 @@
+"""Values returned by the platform: feature rows with provenance, and operation summaries."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+__all__ = [
+    "ApplyResult",
+    "FeatureRow",
+    "FeatureRows",
+    "IngestResult",
+    "MaterializeResult",
+    "Provenance",
+    "ViewStatus",
+    "jsonable",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a row's values came from: the view, the Iceberg snapshot and the row's times."""
+
+    view: str
+    snapshot_id: int | None
+    event_time: datetime
+    available_at: datetime
+    source: str
+    """``online`` (latest value from the online store) or ``offline`` (point-in-time Iceberg read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRow:
+    key: str
+    values: dict[str, Any]
+    """``{"view.feature": value}`` in the order requested."""
+    provenance: tuple[Provenance, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FeatureRows:
+    entity: str
+    features: tuple[str, ...]
+    rows: tuple[FeatureRow, ...]
+    missing: tuple[str, ...] = ()
+    """Keys with no row in any requested view (at ``as_of``)."""
+    as_of: datetime | None = None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def to_dicts(self) -> list[dict[str, Any]]:
+        return [{"key": r.key, **r.values} for r in self.rows]
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    version: int | None
+    """Registry version recorded (``None`` when there was nothing to apply)."""
+    changes: int
+    created: tuple[str, ...] = ()
+    evolved: tuple[str, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    view: str
+    rows: int
+    snapshot_id: int
+    mode: str
+
+
+@dataclass(frozen=True, slots=True)
+class MaterializeResult:
+    view: str
+    snapshot_id: int | None
+    mode: str
+    """``full``, ``incremental`` or ``up-to-date``."""
+    rows_read: int
+    keys: int
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class ViewStatus:
+    view: str
+    rows: int
+    snapshots: int
+    current_snapshot: int | None
+    latest_event_time: datetime | None
+    materialized_snapshot: int | None
+    online_keys: int
+    freshness: timedelta | None
+    age: timedelta | None
+    stale: bool
+    behind: bool = field(default=False)
+    """The online store was built from an older snapshot than the current one."""
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-ready form of a feature value: times as ISO 8601, money as a decimal string,
+    durations as ISO 8601 seconds (``PT120S``), lists as lists."""
+    from decimal import Decimal
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+        return f"PT{int(seconds) if seconds.is_integer() else seconds}S"
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    return value

@@ -1,0 +1,51 @@
+"""Every code block in README.md runs: the quickstart commands, the Python snippet, the config."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import agentkit as ak
+from agentkit.scaffold import init_project
+
+README = Path(__file__).parents[1] / "README.md"
+
+
+def blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README.read_text(), flags=re.S)
+
+
+def test_quickstart_commands_run_in_a_shell(tmp_path: Path) -> None:
+    quickstart = next(b for b in blocks("bash") if "agentkit init" in b)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", quickstart],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert '"order_status.status": "preparing"' in result.stdout
+
+
+def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    init_project(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict[str, object] = {}
+    for code in blocks("python"):
+        exec(compile(code, str(README), "exec"), namespace)
+
+
+def test_config_example_is_valid(tmp_path: Path) -> None:
+    (config,) = [b for b in blocks("toml") if "[project]" in b]
+    (tmp_path / "agentkit.toml").write_text(config)
+    loaded = ak.load_config(tmp_path / "agentkit.toml")
+    assert loaded.offline.snapshot_retention.days == 30
