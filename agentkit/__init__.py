@@ -29,6 +29,9 @@ from agentkit.features.results import (
     Provenance,
     ViewStatus,
 )
+from agentkit.governance.audit import AuditRecord
+from agentkit.governance.policy import Decision, Policy, PolicySnapshot
+from agentkit.governance.principal import Principal
 from agentkit.project import Project
 
 __version__ = "0.1.0"
@@ -37,10 +40,12 @@ __all__ = [
     "AgentkitError",
     "ApplyResult",
     "AsOfError",
+    "AuditRecord",
     "CatalogError",
     "Change",
     "ConfigError",
     "DataError",
+    "Decision",
     "DefinitionError",
     "Definitions",
     "Entity",
@@ -56,7 +61,10 @@ __all__ = [
     "OnlineStoreError",
     "Plan",
     "PlanError",
+    "Policy",
     "PolicyError",
+    "PolicySnapshot",
+    "Principal",
     "Project",
     "ProjectConfig",
     "Provenance",

@@ -27,6 +27,10 @@ EXIT_GATE = 1
 EXIT_INPUT = 2
 
 
+class UsageError(Exception):
+    """A wrong combination of options (exit 2)."""
+
+
 def _fail(message: str, code: int) -> None:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -41,6 +45,8 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             return fn(*args, **kwargs)
         except PlanError as exc:
             _fail(exc.message, EXIT_GATE)
+        except UsageError as exc:
+            _fail(str(exc), EXIT_INPUT)
         except AgentkitError as exc:
             _fail(exc.message, EXIT_INPUT)
         raise AssertionError("unreachable")
@@ -51,7 +57,9 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
 def _project(ctx: click.Context) -> Any:
     from agentkit.project import Project
 
-    return Project.load(ctx.obj["config"])
+    project = Project.load(ctx.obj["config"])
+    ctx.call_on_close(project.close)  # flushes the audit buffer
+    return project
 
 
 def _emit_json(data: Any) -> None:
@@ -196,16 +204,47 @@ def features() -> None:
 
 @features.command("get")
 @click.argument("refs", nargs=-1, required=True)
-@click.option("--key", "keys", multiple=True, required=True, help="Entity key (repeatable).")
+@click.option("--key", "keys", multiple=True, help="Entity key (repeatable). With --user: at most one.")
 @click.option("--as-of", help="Point-in-time read (ISO 8601 with timezone), from Iceberg.")
+@click.option("--user", help="End user: read through the scoped path (policy, scope, masking, audit).")
+@click.option("--agent", help="Agent whose allow-list applies (with --user).")
+@click.option("--role", "roles", multiple=True, help="Role of the end user (repeatable; default: policy default).")
+@click.option("--tenant", help="Tenant of the end user.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @handle_errors
 def features_get(
-    ctx: click.Context, refs: tuple[str, ...], keys: tuple[str, ...], as_of: str | None, as_json: bool
+    ctx: click.Context,
+    refs: tuple[str, ...],
+    keys: tuple[str, ...],
+    as_of: str | None,
+    user: str | None,
+    agent: str | None,
+    roles: tuple[str, ...],
+    tenant: str | None,
+    as_json: bool,
 ) -> None:
-    """Read REFS (view.feature ...) for the given keys: live from the online store, or --as-of."""
-    result = _project(ctx).read_features(list(refs), list(keys), as_of=as_of)
+    """Read REFS (view.feature ...): live from the online store, or --as-of from Iceberg.
+
+    Without --user this is the unscoped platform read (needs --key). With --user and --agent it
+    is exactly what that agent would get for that user.
+    """
+    project = _project(ctx)
+    if user is not None or agent is not None:
+        if not (user and agent):
+            raise UsageError("--user and --agent go together")
+        if len(keys) > 1:
+            raise UsageError("the scoped read takes at most one --key")
+        from agentkit.governance.principal import Principal
+
+        principal = Principal(agent=agent, subject=user, roles=roles, tenant=tenant)
+        result = project.get_features(
+            principal, list(refs), entity_key=keys[0] if keys else None, as_of=as_of, surface="cli"
+        )
+    else:
+        if not keys:
+            raise UsageError("name at least one --key (or read as an end user with --user and --agent)")
+        result = project.read_features(list(refs), list(keys), as_of=as_of)
     if as_json:
         _emit_json(
             {
@@ -281,6 +320,82 @@ def status(ctx: click.Context, as_json: bool) -> None:
             f"{r.online_keys} key(s) online from snapshot {r.materialized_snapshot}"
             + (f"  [{'; '.join(flags)}]" if flags else "")
         )
+
+
+@main.group()
+def policy() -> None:
+    """Inspect and check the access policy."""
+
+
+@policy.command("explain")
+@click.option("--agent", required=True)
+@click.option("--user", help="End user (omit for an agent acting without a user).")
+@click.option("--role", "roles", multiple=True)
+@click.option("--tenant")
+@click.option("--as-of")
+@click.pass_context
+@handle_errors
+def policy_explain(
+    ctx: click.Context, agent: str, user: str | None, roles: tuple[str, ...], tenant: str | None, as_of: str | None
+) -> None:
+    """What AGENT may read for USER (views, features, reachable keys) and which rule decided."""
+    from agentkit.governance.principal import Principal
+
+    explanation = _project(ctx).explain(Principal(agent=agent, subject=user, roles=roles, tenant=tenant), as_of=as_of)
+    click.echo(explanation.render())
+
+
+@policy.command("check")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def policy_check(ctx: click.Context, as_json: bool) -> None:
+    """Validate the policy against the applied definitions and known tools (exit 1 on problems)."""
+    project = _project(ctx)
+    problems = project.check_policy()
+    if as_json:
+        _emit_json([asdict(p) for p in problems])
+    else:
+        for p in problems:
+            click.echo(p.message)
+        click.echo(f"{len(problems)} problem(s)" if problems else "policy OK")
+    if problems:
+        sys.exit(EXIT_GATE)
+
+
+@main.group()
+def audit() -> None:
+    """Query and commit the audit log."""
+
+
+@audit.command("query")
+@click.argument("sql")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@handle_errors
+def audit_query(ctx: click.Context, sql: str, as_json: bool) -> None:
+    """Run SQL over the audit records, table `audit` (committed and spooled), e.g.
+    "SELECT decision, count(*) FROM audit GROUP BY 1"."""
+    table = _project(ctx).query_audit(sql)
+    rows = table.to_pylist()
+    if as_json:
+        _emit_json(rows)
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    out = Table(*table.column_names)
+    for row in rows:
+        out.add_row(*(_show(v) for v in row.values()))
+    Console(width=None if sys.stdout.isatty() else 200).print(out)
+
+
+@audit.command("commit")
+@click.pass_context
+@handle_errors
+def audit_commit(ctx: click.Context) -> None:
+    """Move spooled audit records into the `_audit` Iceberg table."""
+    click.echo(f"committed {_project(ctx).commit_audit()} audit record(s)")
 
 
 @main.command()

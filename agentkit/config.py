@@ -26,10 +26,14 @@ from agentkit.errors import ConfigError
 
 __all__ = [
     "CONFIG_FILE",
+    "AgentConfig",
+    "GrantConfig",
     "OfflineConfig",
     "OnlineConfig",
+    "PolicyConfig",
     "ProjectConfig",
     "ProjectSection",
+    "RoleConfig",
     "load_config",
 ]
 
@@ -78,10 +82,47 @@ class OnlineConfig(_Section):
     batch_size: int = Field(default=5_000, ge=1)
 
 
+class GrantConfig(_Section):
+    """What a role or an agent may read: whole views and/or single features (``view.feature``)."""
+
+    views: tuple[str, ...] = ()
+    features: tuple[str, ...] = ()
+
+
+class RoleConfig(GrantConfig):
+    description: str = ""
+
+
+class AgentConfig(GrantConfig):
+    description: str = ""
+    tools: tuple[str, ...] = ()
+    """Tools the agent may call (``search_help_center``, ``search_catalog``, ``get_features`` and
+    any extra tools the application registers). Deny by default: no tools unless listed."""
+    pii: tuple[str, ...] = ()
+    """PII features (tagged ``pii``) this agent may read in clear. Other PII is denied."""
+    mask: tuple[str, ...] = ()
+    """PII features this agent may read masked (e.g. ``a***@example.com``)."""
+
+
+class PolicyConfig(_Section):
+    max_rows: int = Field(default=5, ge=1, le=100)
+    """Rows returned when the caller names no key (e.g. a customer's N most recent orders)."""
+    tenant_feature: str | None = None
+    """Name of a feature that holds each row's tenant; when set, reads only return rows whose
+    tenant equals the principal's (views without that feature are not tenant-scoped)."""
+    default_roles: tuple[str, ...] = ("customer",)
+    """Roles an end-user principal gets when the token or application names none."""
+    assignable_roles: tuple[str, ...] = ()
+    """Other roles tokens or the application may assign; a role in neither list is never used."""
+
+
 class ProjectConfig(_Section):
     project: ProjectSection
     offline: OfflineConfig = OfflineConfig()
     online: OnlineConfig = OnlineConfig()
+    policy: PolicyConfig = PolicyConfig()
+    roles: dict[str, RoleConfig] = Field(default_factory=dict)
+    agents: dict[str, AgentConfig] = Field(default_factory=dict)
     root: Path = Field(default=Path("."), exclude=True)
     """Directory of the config file; relative paths resolve against it."""
 

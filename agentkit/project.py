@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 
 from agentkit.config import CONFIG_FILE, ProjectConfig, load_config
-from agentkit.errors import AsOfError, NotFoundError, PlanError
+from agentkit.errors import AgentkitError, AsOfError, DefinitionError, NotFoundError, PlanError, PolicyError
 from agentkit.features.definitions import AVAILABLE_AT, Definitions, FeatureView, load_definitions
 from agentkit.features.offline import OfflineStore, SnapshotInfo
 from agentkit.features.online import OnlineRow, OnlineStore, RegistryCopy, open_online_store
@@ -35,12 +35,35 @@ from agentkit.features.results import (
 )
 from agentkit.features.schema import coerce_table, parse_time, pylist
 from agentkit.features.sources import read_data_file
+from agentkit.governance.audit import AuditLog, AuditRecord
+from agentkit.governance.auditstore import commit_spool, query_audit
+from agentkit.governance.explain import Explanation, denied_message, exposure_changes
+from agentkit.governance.policy import Policy, PolicyProblem, PolicySnapshot, mask_value, scope_problems
+from agentkit.governance.principal import Principal
+from agentkit.governance.scope import ScopeSource, resolve_reach
+from agentkit.scoping import OfflineScopeSource, OnlineScopeSource
 
 __all__ = ["Applied", "Project", "parse_as_of"]
 
 log = logging.getLogger(__name__)
 Progress = Callable[[str, int, int], None]
 """``progress(view, done, total)`` callbacks for long operations (the CLI draws a bar)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadPart:
+    view: FeatureView
+    names: tuple[str, ...]
+    refs: tuple[str, ...]
+    durations: tuple[bool, ...]
+    """Per feature, whether it is a duration (empty when none is)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _ReadPlan:
+    entity: str
+    refs: tuple[str, ...]
+    parts: tuple[_ReadPart, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +112,10 @@ class Project:
         self._online = online
         self._offline = offline
         self._applied: Applied | None = None
+        self._audit: AuditLog | None = None
+        self._policy: tuple[int, Policy] | None = None
+        self._resolve_cache: dict[tuple[str, ...], tuple[Definitions, dict[str, tuple[str, ...]]]] = {}
+        self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
 
     @classmethod
     def load(cls, path: str | Path = CONFIG_FILE) -> Project:
@@ -111,6 +138,8 @@ class Project:
         return self._online
 
     def close(self) -> None:
+        if self._audit is not None:
+            self._audit.close()
         if self._online is not None:
             self._online.close()
 
@@ -152,16 +181,26 @@ class Project:
     # --- plan / apply ---------------------------------------------------------------------------------
 
     def plan(self) -> Plan:
+        """Definitions diff plus, per agent, the features it newly gains or loses."""
         applied = self._applied_or_none()
-        return diff(
+        plan = diff(
             applied.definitions if applied else None,
             self.definitions,
             applied_version=applied.version if applied else None,
         )
+        old_policy = Policy(PolicySnapshot.from_json(applied.policy), applied.definitions) if applied else None
+        new_policy = Policy(PolicySnapshot.from_config(self.config), self.definitions)
+        exposure = exposure_changes(old_policy, new_policy)
+        notes = tuple(f"  problem: {p.message}" for p in new_policy.problems(source=str(self._config_file)))
+        return Plan(plan.changes + exposure, plan.applied_version, notes)
+
+    @property
+    def _config_file(self) -> Path:
+        return self.root / CONFIG_FILE
 
     def _policy_json(self) -> str | None:
-        """Hook for the governance layer: the policy recorded alongside the definitions."""
-        return None
+        """The policy recorded alongside the definitions (what the server enforces)."""
+        return PolicySnapshot.from_config(self.config).to_json()
 
     def apply(self, *, allow_destructive: bool = False) -> ApplyResult:
         """Create and evolve tables to match the definitions, then record them as a new version."""
@@ -173,9 +212,12 @@ class Project:
                 "`agentkit plan` to review them and `agentkit apply --allow-destructive` to proceed",
                 code="destructive_change",
             )
+        scope_errors = scope_problems(self.definitions)
+        if scope_errors:
+            raise DefinitionError("; ".join(m for _, m in scope_errors), code="scope_invalid")
         policy = self._policy_json()
         applied = self._applied_or_none()
-        if plan.empty and applied is not None and applied.policy == policy:
+        if not any(c.target != "exposure" for c in plan.changes) and applied is not None and applied.policy == policy:
             self.online.publish_registry(RegistryCopy(applied.version, applied.definitions.to_json(), policy))
             return ApplyResult(version=None, changes=0)
         store = self.offline
@@ -184,6 +226,8 @@ class Project:
         evolved: list[str] = []
         dropped: list[str] = []
         for change in plan.changes:
+            if change.target == "exposure":
+                continue
             view_name = change.name.split(".", 1)[0]
             if change.action == "create_table":
                 store.create_table(desired[view_name])
@@ -330,7 +374,221 @@ class Project:
 
         Never expose this to an agent-facing surface: it checks no principal, policy or scope.
         """
-        return self._read(features, keys, as_of=parse_as_of(as_of), snapshots=snapshots)
+        started = time.perf_counter_ns()
+        when = parse_as_of(as_of)
+        record = AuditRecord(
+            agent="platform",
+            principal_kind="service",
+            subject=None,
+            surface="platform",
+            tool=None,
+            features=list(features),
+            decision="allow",
+            reason="service",
+            as_of=when,
+        )
+        try:
+            rows = self._read(features, keys, as_of=when, snapshots=snapshots)
+        except AgentkitError as exc:
+            record.decision, record.reason = "deny", exc.code
+            raise
+        finally:
+            record.latency_us = (time.perf_counter_ns() - started) // 1000
+            self.audit.write(record)
+        record.keys_served = [r.key for r in rows.rows]
+        return rows
+
+    # --- the user-scoped read path (every agent-facing surface uses this) -------------------------
+
+    @property
+    def audit(self) -> AuditLog:
+        if self._audit is None:
+            self._audit = AuditLog(self.config.state_dir / "audit")
+        return self._audit
+
+    def policy(self) -> Policy:
+        """The applied policy over the applied definitions (not the files on disk)."""
+        applied = self.applied()
+        if self._policy is None or self._policy[0] != applied.version:
+            self._policy = (applied.version, Policy(PolicySnapshot.from_json(applied.policy), applied.definitions))
+        return self._policy[1]
+
+    def get_features(
+        self,
+        principal: Principal,
+        features: Sequence[str],
+        *,
+        entity_key: str | None = None,
+        as_of: datetime | str | None = None,
+        surface: str = "python",
+        tool: str | None = "get_features",
+    ) -> FeatureRows:
+        """The scoped read: only what this principal's roles AND agent may read, only rows in the
+        principal's scope, masked where the policy says, audited whatever the outcome.
+
+        Without ``entity_key`` it returns the principal's own rows of the entity (their customer
+        row; their most recent orders, at most ``[policy] max_rows``). A key outside the
+        principal's scope and a key that does not exist raise the same error.
+        """
+        started = time.perf_counter_ns()
+        record = AuditRecord(
+            agent=principal.agent,
+            principal_kind=principal.kind,
+            subject=principal.subject,
+            surface=surface,
+            tool=tool,
+            features=list(features),
+            decision="deny",
+            reason="",
+            requested_key=entity_key if entity_key is None or len(entity_key) <= 200 else entity_key[:200] + "…",
+            tenant=principal.tenant,
+        )
+        try:
+            record.as_of = when = parse_as_of(as_of)
+            rows = self._scoped(principal, features, entity_key, when, record)
+            record.decision, record.reason = "allow", record.reason or "allowed"
+            record.keys_served = [r.key for r in rows.rows]
+            record.snapshots = sorted({p.snapshot_id for r in rows.rows for p in r.provenance if p.snapshot_id})
+            return rows
+        except AgentkitError as exc:
+            record.reason = record.reason or exc.code
+            raise
+        finally:
+            record.latency_us = (time.perf_counter_ns() - started) // 1000
+            self.audit.write(record)
+
+    def _scoped(
+        self,
+        principal: Principal,
+        features: Sequence[str],
+        entity_key: str | None,
+        as_of: datetime | None,
+        record: AuditRecord,
+    ) -> FeatureRows:
+        definitions = self.applied().definitions
+        policy = self.policy()
+        if not features:
+            raise PolicyError("name at least one feature, e.g. order_status.status", code="no_features")
+        try:
+            by_view = self._resolve_cached(definitions, features)
+        except NotFoundError:
+            # Unknown and forbidden features look the same to an agent: no catalog oracle.
+            raise PolicyError(denied_message(features), code="feature_denied") from None
+        refs = [f"{v}.{f}" for v, names in by_view.items() for f in names]
+        if principal.kind != "service":
+            readable = policy.grants(principal).readable
+            denied = [r for r in refs if r not in readable]
+            if denied:
+                record.reason = policy.grants(principal).decisions[denied[0]].reason
+                raise PolicyError(denied_message(denied), code="feature_denied")
+        entities = {definitions.view(v).entity.name for v in by_view}
+        if len(entities) > 1:
+            raise PolicyError(
+                "get_features reads one entity per call; split the features by entity", code="mixed_entities"
+            )
+        entity = definitions.entity(entities.pop())
+        if principal.kind != "service" and principal.subject is None:
+            record.reason = "no_subject"
+            raise PolicyError("this request has no end user, so it cannot read customer data", code="no_subject")
+        tenant_feature = policy.tenant_feature
+        if tenant_feature and principal.kind != "service" and principal.tenant is None:
+            record.reason = "tenant_required"
+            raise PolicyError("this request has no tenant, so it cannot read customer data", code="tenant_required")
+        snapshots: dict[str, int | None] | None = None
+        if as_of is not None:
+            snapshots = {v.name: self.offline.current_snapshot_id(v.name) for v in definitions.views}
+            source: ScopeSource = OfflineScopeSource(self.offline, snapshots)
+        else:
+            source = OnlineScopeSource(self.online)
+        reach = resolve_reach(entity, principal, definitions, source, as_of=as_of)
+        not_found = NotFoundError(f"no {entity.name} '{entity_key}' is available to you", code="record_not_found")
+        if entity_key is not None:
+            if not reach.allows(entity_key):
+                record.reason = "out_of_scope"
+                raise not_found
+            keys = [entity_key]
+        elif reach.everything:
+            raise PolicyError(f"name the {entity.name} to read (entity_key)", code="key_required")
+        else:
+            keys = sorted(reach.keys)
+        pinned = {k: v for k, v in (snapshots or {}).items() if v is not None and k in by_view}
+        rows = self._read(refs, keys, as_of=as_of, snapshots=pinned or None)
+        kept = [r for r in rows.rows if self._tenant_ok(r, definitions, by_view, principal, tenant_feature)]
+        if entity_key is not None and not kept:
+            record.reason = "no_such_key"
+            raise not_found
+        if entity_key is None:
+            kept.sort(key=lambda r: max(p.event_time for p in r.provenance), reverse=True)
+            kept = kept[: policy.max_rows]
+        masked = policy.grants(principal).masked if principal.kind != "service" else frozenset[str]()
+        if masked:
+            kept = [
+                FeatureRow(r.key, {k: (mask_value(v) if k in masked else v) for k, v in r.values.items()}, r.provenance)
+                for r in kept
+            ]
+        return FeatureRows(rows.entity, rows.features, tuple(kept), (), as_of)
+
+    def _tenant_ok(
+        self,
+        row: FeatureRow,
+        definitions: Definitions,
+        by_view: Mapping[str, tuple[str, ...]],
+        principal: Principal,
+        tenant_feature: str | None,
+    ) -> bool:
+        if not tenant_feature or principal.kind == "service":
+            return True
+        for view_name in by_view:
+            view = definitions.view(view_name)
+            if tenant_feature in view.feature_names:
+                tenant = self._read([f"{view_name}.{tenant_feature}"], [row.key], as_of=None).rows
+                value = tenant[0].values.get(f"{view_name}.{tenant_feature}") if tenant else None
+                if value != principal.tenant:
+                    return False
+        return True
+
+    def _resolve_cached(self, definitions: Definitions, features: Sequence[str]) -> dict[str, tuple[str, ...]]:
+        key = tuple(features)
+        hit = self._resolve_cache.get(key)
+        if hit is not None and hit[0] is definitions:
+            return hit[1]
+        resolved = definitions.resolve(features)
+        if len(self._resolve_cache) > 1024:
+            self._resolve_cache.clear()
+        self._resolve_cache[key] = (definitions, resolved)
+        return resolved
+
+    def explain(self, principal: Principal, *, as_of: datetime | str | None = None) -> Explanation:
+        """What this agent may read for this user, and why (`agentkit policy explain`)."""
+        when = parse_as_of(as_of)
+        definitions = self.applied().definitions
+        policy = self.policy()
+        decisions = [policy.decide(principal, ref) for ref in policy.all_refs]
+        source: ScopeSource
+        if when is not None:
+            snapshots = {v.name: self.offline.current_snapshot_id(v.name) for v in definitions.views}
+            source = OfflineScopeSource(self.offline, snapshots)
+        else:
+            source = OnlineScopeSource(self.online)
+        reach = {e.name: resolve_reach(e, principal, definitions, source, as_of=when) for e in definitions.entities}
+        tools = (
+            sorted(policy.snapshot.agents[principal.agent].tools) if principal.agent in policy.snapshot.agents else []
+        )
+        return Explanation(principal, decisions, reach, tools, when)
+
+    def check_policy(self) -> list[PolicyProblem]:
+        """Problems in the policy of ``agentkit.toml`` against the applied definitions."""
+        applied = self.applied(refresh=True)
+        policy = Policy(PolicySnapshot.from_config(self.config), applied.definitions)
+        return policy.problems(source=str(self._config_file))
+
+    def commit_audit(self) -> int:
+        """Move spooled audit records into the ``_audit`` Iceberg table; returns how many."""
+        return commit_spool(self.audit, self.offline)
+
+    def query_audit(self, sql: str) -> pa.Table:
+        """Run read-only SQL over the audit records (table ``audit``) with DuckDB."""
+        return query_audit(self.audit, self.offline, sql)
 
     def _read(
         self,
@@ -341,7 +599,52 @@ class Project:
         snapshots: Mapping[str, int] | None = None,
     ) -> FeatureRows:
         """The one place every feature read passes through (scoped reads wrap it)."""
+        plan = self._read_plan(features)
+        unique_keys = list(dict.fromkeys(keys)) if len(keys) > 1 else list(keys)
+        values: dict[str, dict[str, Any]] = {}
+        provenance: dict[str, list[Provenance]] = {}
+        for part in plan.parts:
+            view = part.view
+            if as_of is None and (not snapshots or view.name not in snapshots):
+                snapshot, rows = self.online.read_with_snapshot(view, unique_keys, part.names)
+                source = "online"
+            else:
+                pinned = snapshots.get(view.name) if snapshots else None
+                snapshot, rows = self._offline_rows(view, part.names, unique_keys, as_of, pinned)
+                source = "offline"
+            refs, durations = part.refs, part.durations
+            for row in rows:
+                if row is None:
+                    continue
+                target = values.get(row.key)
+                if target is None:
+                    target = values[row.key] = {}
+                    provenance[row.key] = []
+                if durations:
+                    for ref, value, is_duration in zip(refs, row.values, durations, strict=True):
+                        target[ref] = timedelta(seconds=value) if is_duration and value is not None else value
+                else:
+                    target.update(zip(refs, row.values, strict=True))
+                provenance[row.key].append(Provenance(view.name, snapshot, row.event_time, row.available_at, source))
+        out: list[FeatureRow] = []
+        missing: list[str] = []
+        single = len(plan.parts) == 1
+        for key in unique_keys:
+            found = values.get(key)
+            if found is None:
+                missing.append(key)
+                continue
+            row_values = found if single else {ref: found.get(ref) for ref in plan.refs}
+            out.append(FeatureRow(key, row_values, tuple(provenance[key])))
+        return FeatureRows(plan.entity, plan.refs, tuple(out), tuple(missing), as_of)
+
+    def _read_plan(self, features: Sequence[str]) -> _ReadPlan:
+        """Resolve feature refs once per (applied version, refs); reads reuse the result."""
         definitions = self.applied().definitions
+        cache_key = tuple(features)
+        hit = self._plans.get(cache_key)
+        if hit is not None and hit[0] is definitions:
+            return hit[1]
         by_view = definitions.resolve(features)
         entities = {definitions.view(v).entity.name for v in by_view}
         if len(entities) > 1:
@@ -350,34 +653,16 @@ class Project:
                 f"({', '.join(sorted(entities))}); read one entity per call",
                 code="mixed_entities",
             )
-        entity = entities.pop()
-        refs = tuple(f"{v}.{f}" for v, names in by_view.items() for f in names)
-        unique_keys = list(dict.fromkeys(keys))
-        found: dict[str, dict[str, Any]] = {k: {} for k in unique_keys}
-        provenance: dict[str, list[Provenance]] = {k: [] for k in unique_keys}
-        pinned = dict(snapshots or {})
+        parts: list[_ReadPart] = []
         for view_name, names in by_view.items():
             view = definitions.view(view_name)
-            if as_of is None and view_name not in pinned:
-                snapshot = self._online_snapshot(view_name)
-                rows = self.online.read(view, unique_keys, names)
-                self._collect(view, names, rows, snapshot, "online", found, provenance)
-            else:
-                rows = self._offline_rows(view, names, unique_keys, as_of, pinned.get(view_name))
-                self._collect(view, names, rows[1], rows[0], "offline", found, provenance)
-        out: list[FeatureRow] = []
-        missing: list[str] = []
-        for key in unique_keys:
-            if not provenance[key]:
-                missing.append(key)
-                continue
-            values = {ref: found[key].get(ref) for ref in refs}
-            out.append(FeatureRow(key, values, tuple(provenance[key])))
-        return FeatureRows(entity, refs, tuple(out), tuple(missing), as_of)
-
-    def _online_snapshot(self, view_name: str) -> int | None:
-        state = self.online.state(view_name)
-        return state.snapshot_id if state is not None else None
+            flags = tuple(view.feature(n).dtype == "duration" for n in names)
+            parts.append(_ReadPart(view, names, tuple(f"{view_name}.{n}" for n in names), flags if any(flags) else ()))
+        plan = _ReadPlan(entities.pop(), tuple(r for p in parts for r in p.refs), tuple(parts))
+        if len(self._plans) > 1024:
+            self._plans.clear()
+        self._plans[cache_key] = (definitions, plan)
+        return plan
 
     def _offline_rows(
         self,
@@ -399,25 +684,6 @@ class Project:
         for i, key in enumerate(key_col):
             by_key[key] = OnlineRow(key, tuple(c[i] for c in cols), event[i], avail[i])
         return snapshot_id, [by_key.get(k) for k in keys]
-
-    @staticmethod
-    def _collect(
-        view: FeatureView,
-        names: Sequence[str],
-        rows: Sequence[OnlineRow | None],
-        snapshot: int | None,
-        source: str,
-        found: dict[str, dict[str, Any]],
-        provenance: dict[str, list[Provenance]],
-    ) -> None:
-        converters = [view.feature(n).dtype == "duration" for n in names]
-        for row in rows:
-            if row is None:
-                continue
-            target = found[row.key]
-            for name, value, is_duration in zip(names, row.values, converters, strict=True):
-                target[f"{view.name}.{name}"] = timedelta(seconds=value) if is_duration and value is not None else value
-            provenance[row.key].append(Provenance(view.name, snapshot, row.event_time, row.available_at, source))
 
     # --- inspection and maintenance --------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ PACKAGE = Path(agentkit.__file__).parent
 # features <- governance <- retrieval <- project <- server <- tools <- agent <- eval <- cli
 LAYERS = {
     "errors": 0,
+    "scoping": 4,
     "config": 0,
     "features": 1,
     "governance": 2,

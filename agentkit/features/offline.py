@@ -354,6 +354,21 @@ class OfflineStore:
             from_snapshot_id_exclusive=after_snapshot, to_snapshot_id_inclusive=current.snapshot_id
         ).to_arrow()
 
+    def keys_ever_with(self, view: FeatureView, column: str, value: str, *, snapshot_id: int) -> list[str]:
+        """Keys that had ``column == value`` in any row of the snapshot (a superset for scope)."""
+        from pyiceberg.expressions import EqualTo
+
+        rows = (
+            self.table(view.name)
+            .scan(
+                row_filter=EqualTo(column, value),  # pyright: ignore[reportCallIssue]
+                snapshot_id=snapshot_id,
+                selected_fields=(view.key,),
+            )
+            .to_arrow()
+        )
+        return sorted(set(pylist(rows.column(view.key))))
+
     def point_in_time(
         self,
         view: FeatureView,
@@ -398,6 +413,43 @@ class OfflineStore:
         if victims:
             tbl.maintenance.expire_snapshots().by_ids(victims).commit()
         return len(victims)
+
+    # --- system tables (audit) ---------------------------------------------------------------------
+
+    def _system_table(self, name: str, schema: pa.Schema, *, create: bool) -> Table | None:
+        from pyiceberg.exceptions import NoSuchTableError
+
+        ident = self._ident(name)
+        try:
+            return self.catalog().load_table(ident)
+        except NoSuchTableError:
+            if not create:
+                return None
+        try:
+            return self.catalog().create_table(ident, schema=schema)
+        except Exception:  # created concurrently
+            if not self.catalog().table_exists(ident):
+                raise
+            return self.catalog().load_table(ident)
+
+    def append_system(self, name: str, schema: pa.Schema, data: pa.Table, *, batch_id: str) -> bool:
+        """Append ``data`` once per ``batch_id`` (recorded in the snapshot summary)."""
+
+        def go() -> bool:
+            tbl = self._system_table(name, schema, create=True)
+            assert tbl is not None
+            for snap in tbl.snapshots():
+                summary = snap.summary
+                if summary is not None and summary.additional_properties.get("agentkit.batch") == batch_id:
+                    return False
+            tbl.append(data.cast(schema), snapshot_properties={"agentkit.batch": batch_id})
+            return True
+
+        return self._retrying(f"append to {name}", go)
+
+    def scan_system(self, name: str, schema: pa.Schema) -> pa.Table:
+        tbl = self._system_table(name, schema, create=False)
+        return schema.empty_table() if tbl is None else tbl.scan().to_arrow().cast(schema)
 
     # --- registry of applied definitions ----------------------------------------------------------
 

@@ -21,7 +21,7 @@ import os
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -89,6 +89,16 @@ class OnlineStore(Protocol):
         """Per key (in order), its row or ``None`` when the key has none."""
         ...
 
+    def read_with_snapshot(
+        self, view: FeatureView, keys: Sequence[str], features: Sequence[str]
+    ) -> tuple[int | None, list[OnlineRow | None]]:
+        """Like :meth:`read`, plus the snapshot the rows were materialized from (one round trip)."""
+        ...
+
+    def keys_where(self, view: FeatureView, column: str, value: str) -> list[str]:
+        """Keys whose latest row has ``column == value`` (for scope rules; callers re-check rows)."""
+        ...
+
     def state(self, view_name: str) -> ViewState | None: ...
 
     def drop(self, view_name: str) -> None: ...
@@ -124,9 +134,11 @@ _META_KEY = b"agentkit"
 class _LoadedView:
     """A memory-mapped view file with its key index and decoded columns (built on demand)."""
 
-    __slots__ = ("columns", "identity", "index", "state", "table")
+    __slots__ = ("columns", "identity", "index", "reverse", "state", "table", "timestamps")
     index: dict[str, int]
     columns: dict[str, list[Any]]
+    reverse: dict[str, dict[Any, list[str]]]
+    timestamps: frozenset[str]
 
     def __init__(self, table: pa.Table, identity: tuple[int, int, int], state: ViewState, key: str) -> None:
         self.table = table
@@ -135,15 +147,38 @@ class _LoadedView:
         keys: list[str] = pylist(table.column(key))
         self.index = dict(zip(keys, range(len(keys)), strict=True))
         self.columns = {}
+        self.reverse = {}
+        self.timestamps = frozenset(f.name for f in table.schema if pa.types.is_timestamp(f.type))
+
+    def keys_where(self, column: str, value: Any, key: str) -> list[str]:
+        rev = self.reverse.get(column)
+        if rev is None:
+            rev = {}
+            for k, v in zip(self.column(key), self.column(column), strict=True):
+                rev.setdefault(v, []).append(k)
+            self.reverse[column] = rev
+        return rev.get(value, [])
 
     def column(self, name: str) -> list[Any]:
+        """A column as a Python list. Timestamps stay integer microseconds here (converting a
+        whole column to datetimes costs ~3 µs a value); readers convert only the rows they return."""
         col = self.columns.get(name)
         if col is None:
-            col = (
-                self.table.column(name).to_pylist() if name in self.table.column_names else [None] * self.table.num_rows
-            )
+            if name not in self.table.column_names:
+                col = [None] * self.table.num_rows
+            elif name in self.timestamps:
+                col = self.table.column(name).cast(pa.int64()).to_pylist()
+            else:
+                col = self.table.column(name).to_pylist()
             self.columns[name] = col
         return col
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def micros_to_datetime(value: int | None) -> datetime | None:
+    return None if value is None else _EPOCH + timedelta(microseconds=value)
 
 
 class LocalOnlineStore:
@@ -152,6 +187,7 @@ class LocalOnlineStore:
     def __init__(self, path: Path) -> None:
         self._dir = path
         self._loaded: dict[str, _LoadedView] = {}
+        self._paths: dict[str, str] = {}
 
     def _file(self, view_name: str) -> Path:
         return self._dir / f"{view_name}.arrow"
@@ -167,7 +203,9 @@ class LocalOnlineStore:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _load(self, view: FeatureView) -> _LoadedView | None:
-        path = self._file(view.name)
+        path = self._paths.get(view.name)
+        if path is None:
+            path = self._paths[view.name] = str(self._file(view.name))
         try:
             st = os.stat(path)
         except FileNotFoundError:
@@ -235,11 +273,18 @@ class LocalOnlineStore:
         os.replace(tmp, path)
 
     def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
+        return self.read_with_snapshot(view, keys, features)[1]
+
+    def read_with_snapshot(
+        self, view: FeatureView, keys: Sequence[str], features: Sequence[str]
+    ) -> tuple[int | None, list[OnlineRow | None]]:
         loaded = self._load(view)
         if loaded is None:
-            return [None] * len(keys)
+            return None, [None] * len(keys)
         index = loaded.index
         columns = [loaded.column(f) for f in features]
+        ts = loaded.timestamps
+        convert = [f in ts for f in features]
         event = loaded.column(view.timestamp_field)
         avail = loaded.column(AVAILABLE_AT)
         out: list[OnlineRow | None] = []
@@ -247,14 +292,33 @@ class LocalOnlineStore:
             i = index.get(key)
             if i is None:
                 out.append(None)
+                continue
+            if any(convert):
+                values = tuple(
+                    micros_to_datetime(col[i]) if conv else col[i] for col, conv in zip(columns, convert, strict=True)
+                )
             else:
-                out.append(OnlineRow(key, tuple(col[i] for col in columns), event[i], avail[i]))
-        return out
+                values = tuple([col[i] for col in columns])
+            out.append(
+                OnlineRow(
+                    key, values, _EPOCH + timedelta(microseconds=event[i]), _EPOCH + timedelta(microseconds=avail[i])
+                )
+            )
+        return loaded.state.snapshot_id, out
+
+    def keys_where(self, view: FeatureView, column: str, value: str) -> list[str]:
+        loaded = self._load(view)
+        return [] if loaded is None else list(loaded.keys_where(column, value, view.key))
 
     def state(self, view_name: str) -> ViewState | None:
         path = self._file(view_name)
-        if not path.exists():
+        try:
+            st = os.stat(path)
+        except FileNotFoundError:
             return None
+        loaded = self._loaded.get(view_name)
+        if loaded is not None and loaded.identity == (st.st_ino, st.st_mtime_ns, st.st_size):
+            return loaded.state
         with pa.memory_map(str(path)) as source:
             return _state_from(pa.ipc.open_file(source).schema.metadata)
 

@@ -25,32 +25,46 @@ import pyarrow as pa
 from agentkit.errors import OnlineStoreError
 from agentkit.features.definitions import AVAILABLE_AT, INGESTED_AT, FeatureView
 from agentkit.features.offline import latest_per_key
-from agentkit.features.online import OnlineRow, RegistryCopy, ViewState
+from agentkit.features.online import OnlineRow, RegistryCopy, ViewState, micros_to_datetime
 from agentkit.features.schema import pylist
 
 __all__ = ["RedisOnlineStore"]
 
 _TOKEN_LEN = 60
 _MERGE = """
+local index = cjson.decode(ARGV[1])
 local n = 0
-for i = 1, #ARGV, 2 do
-  local cur = redis.call('HGET', KEYS[1], ARGV[i])
-  if (not cur) or string.sub(cur, 1, 60) <= string.sub(ARGV[i + 1], 1, 60) then
-    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+for i = 2, #ARGV, 2 do
+  local key, val = ARGV[i], ARGV[i + 1]
+  local cur = redis.call('HGET', KEYS[1], key)
+  if (not cur) or string.sub(cur, 1, 60) <= string.sub(val, 1, 60) then
+    redis.call('HSET', KEYS[1], key, val)
     n = n + 1
+    if #index > 0 then
+      local new = cjson.decode(string.sub(val, 62))
+      local old = nil
+      if cur then old = cjson.decode(string.sub(cur, 62)) end
+      for _, entry in ipairs(index) do
+        local pos, col = entry[1] + 1, entry[2]
+        local nv = new[pos]
+        local ov = nil
+        if old then ov = old[pos] end
+        if ov ~= nv then
+          if type(ov) == 'string' then redis.call('SREM', KEYS[2] .. col .. ':' .. ov, key) end
+          if type(nv) == 'string' then redis.call('SADD', KEYS[2] .. col .. ':' .. nv, key) end
+        end
+      end
+    end
   end
 end
 return n
 """
 
 
-def _us(value: datetime) -> int:
-    return int(value.timestamp() * 1_000_000)
+dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 def _encode(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, date):
@@ -60,7 +74,7 @@ def _encode(value: Any) -> Any:
 
 def _decoder(dtype: str) -> Any:
     if dtype == "timestamp":
-        return datetime.fromisoformat
+        return micros_to_datetime
     if dtype == "money":
         return Decimal
     if dtype == "date":
@@ -106,26 +120,43 @@ class RedisOnlineStore:
         rows = latest_per_key(rows, view) if rows.num_rows else rows
         columns = [view.timestamp_field, AVAILABLE_AT, *view.feature_names]
         keys: list[str] = pylist(rows.column(view.key))
-        event: list[datetime] = pylist(rows.column(view.timestamp_field))
-        avail: list[datetime] = pylist(rows.column(AVAILABLE_AT))
-        ingest: list[datetime] = pylist(rows.column(INGESTED_AT))
-        values: list[list[Any]] = [rows.column(c).to_pylist() for c in columns]
+        # Timestamps travel as integer microseconds: cheap to build, sort and decode.
+        event: list[int] = pylist(rows.column(view.timestamp_field).cast(pa.int64()))
+        avail: list[int] = pylist(rows.column(AVAILABLE_AT).cast(pa.int64()))
+        ingest: list[int] = pylist(rows.column(INGESTED_AT).cast(pa.int64()))
+        values: list[list[Any]] = [
+            pylist(rows.column(c).cast(pa.int64()))
+            if pa.types.is_timestamp(rows.schema.field(c).type)
+            else pylist(rows.column(c))
+            for c in columns
+        ]
+        simple = [
+            not (pa.types.is_decimal(rows.schema.field(c).type) or pa.types.is_date(rows.schema.field(c).type))
+            for c in columns
+        ]
         target = self._k(view.name, "rows")
         staging = self._k(view.name, "staging") if replace else target
+        # String features are indexed (value -> keys) so scope rules can find a user's rows.
+        indexed = [
+            (i, c) for i, c in enumerate(columns) if c in view.feature_names and view.feature(c).dtype == "string"
+        ]
+        index_arg = json.dumps(indexed)
         try:
             if replace:
                 self._redis.delete(staging)
             meta = self._redis.hgetall(self._k(view.name, "meta"))
             for start in range(0, len(keys), self._batch):
-                argv: list[str] = []
+                argv: list[str] = [index_arg]
                 for i in range(start, min(start + self._batch, len(keys))):
-                    token = f"{_us(event[i]):020d}{_us(avail[i]):020d}{_us(ingest[i]):020d}"
-                    payload = json.dumps([_encode(col[i]) for col in values], separators=(",", ":"))
+                    token = f"{event[i]:020d}{avail[i]:020d}{ingest[i]:020d}"
+                    payload = dumps([col[i] if ok else _encode(col[i]) for col, ok in zip(values, simple, strict=True)])
                     argv += [keys[i], f"{token}|{payload}"]
                 if replace:
-                    self._redis.hset(staging, mapping=dict(zip(argv[::2], argv[1::2], strict=True)))
+                    self._redis.hset(staging, mapping=dict(zip(argv[1::2], argv[2::2], strict=True)))
                 else:
-                    self._merge(keys=[target], args=argv)
+                    self._merge(keys=[target, self._k(view.name, "idx:")], args=argv)
+            if replace:
+                self._rebuild_index(view, keys, values, indexed)
             pipe = self._redis.pipeline(transaction=True)
             if replace:
                 if keys:
@@ -149,18 +180,48 @@ class RedisOnlineStore:
             raise self._guard(f"write '{view.name}'", exc) from exc
         return count
 
+    def _rebuild_index(
+        self, view: FeatureView, keys: Sequence[str], values: Sequence[Sequence[Any]], indexed: list[tuple[int, str]]
+    ) -> None:
+        """After a full rebuild: drop the view's index sets and write them anew. In between, a
+        scope lookup may find fewer keys (fail closed), never a wrong one (rows are re-checked)."""
+        for stale in self._redis.scan_iter(match=self._k(view.name, "idx:*"), count=1000):
+            self._redis.delete(stale)
+        pipe = self._redis.pipeline(transaction=False)
+        for pos, column in indexed:
+            groups: dict[str, list[str]] = {}
+            for key, value in zip(keys, values[pos], strict=True):
+                if isinstance(value, str):
+                    groups.setdefault(value, []).append(key)
+            for value, members in groups.items():
+                pipe.sadd(self._k(view.name, f"idx:{column}:{value}"), *members)
+        pipe.execute()
+
+    def keys_where(self, view: FeatureView, column: str, value: str) -> list[str]:
+        try:
+            members = self._redis.smembers(self._k(view.name, f"idx:{column}:{value}"))
+        except self._redis_error as exc:
+            raise self._guard(f"look up '{view.name}'", exc) from exc
+        return sorted(m.decode() for m in members)
+
     def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
+        return self.read_with_snapshot(view, keys, features)[1]
+
+    def read_with_snapshot(
+        self, view: FeatureView, keys: Sequence[str], features: Sequence[str]
+    ) -> tuple[int | None, list[OnlineRow | None]]:
         if not keys:
-            return []
+            return None, []
         try:
             pipe = self._redis.pipeline(transaction=False)
-            pipe.hget(self._k(view.name, "meta"), "columns")
+            pipe.hmget(self._k(view.name, "meta"), ["columns", "snapshot_id"])
             pipe.hmget(self._k(view.name, "rows"), list(keys))
-            raw_columns, raw_rows = pipe.execute()
+            (raw_columns, raw_snapshot), raw_rows = pipe.execute()
         except self._redis_error as exc:
             raise self._guard(f"read '{view.name}'", exc) from exc
         if raw_columns is None:
-            return [None] * len(keys)
+            return None, [None] * len(keys)
+        snapshot = json.loads(raw_snapshot) if raw_snapshot else None
         stored: list[str] = json.loads(raw_columns)
         position = {name: i for i, name in enumerate(stored)}
         picks = [position.get(f) for f in features]
@@ -171,12 +232,12 @@ class RedisOnlineStore:
                 out.append(None)
                 continue
             data = json.loads(raw[_TOKEN_LEN + 1 :])
-            vals = []
+            vals: list[Any] = []
             for pick, decode in zip(picks, decoders, strict=True):
                 value = data[pick] if pick is not None else None
                 vals.append(decode(value) if (decode is not None and value is not None) else value)
-            out.append(OnlineRow(key, tuple(vals), datetime.fromisoformat(data[0]), datetime.fromisoformat(data[1])))
-        return out
+            out.append(OnlineRow(key, tuple(vals), micros_to_datetime(data[0]), micros_to_datetime(data[1])))  # type: ignore[arg-type]
+        return snapshot, out
 
     def state(self, view_name: str) -> ViewState | None:
         try:
@@ -197,6 +258,8 @@ class RedisOnlineStore:
     def drop(self, view_name: str) -> None:
         try:
             self._redis.delete(self._k(view_name, "rows"), self._k(view_name, "meta"))
+            for stale in self._redis.scan_iter(match=self._k(view_name, "idx:*"), count=1000):
+                self._redis.delete(stale)
         except self._redis_error as exc:
             raise self._guard(f"drop '{view_name}'", exc) from exc
 
