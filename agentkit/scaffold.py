@@ -21,6 +21,23 @@ namespace = "agentkit"
 
 [online]
 store = "local"                  # or "redis://127.0.0.1:6379/0" for several serving replicas
+
+# Who may read what. Deny by default: a read needs a grant from one of the end user's roles AND
+# from the calling agent; features tagged pii also need the agent's explicit pii or mask grant.
+[policy]
+default_roles = ["customer"]
+max_rows = 5                     # own rows returned when no key is named (e.g. latest orders)
+
+[roles.customer]
+views = ["order_status", "customer_profile"]
+
+[agents.support_bot]
+tools = ["search_help_center", "search_catalog", "get_features"]
+views = ["order_status", "customer_profile"]
+mask = ["customer_profile.email"]
+
+[agents.faq_bot]
+tools = ["search_help_center"]
 """
 
 FEATURES = '''\
