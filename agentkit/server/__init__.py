@@ -1,0 +1,2 @@
+"""The MCP server: the governed platform over the Model Context Protocol (the only place that
+serves MCP)."""

@@ -1,0 +1,203 @@
+"""Bearer tokens: verification (HS256 / RS256, keys by ``kid``) and the development issuer.
+
+The principal — subject, roles, tenant, agent — comes from a verified token's claims only. A token
+may carry ``as_of`` (issued for evaluation and replay): every read of that request is then
+point-in-time. Verified *keys* are cached; tokens are verified on every request.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import jwt
+from jwt.algorithms import RSAAlgorithm
+
+from agentkit.config import KeyConfig, ProjectConfig
+from agentkit.errors import ConfigError
+from agentkit.governance.principal import Principal
+
+__all__ = ["TokenClaims", "TokenService", "TokenVerificationError"]
+
+DEV_KID = "dev"
+
+
+class TokenVerificationError(Exception):
+    """Why a token was refused (for logs and metrics; clients only ever see 401)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    principal: Principal
+    as_of: datetime | None
+    expires_at: int | None
+    token_id: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Key:
+    kid: str
+    alg: str
+    key: Any
+
+
+class TokenService:
+    """Verifies tokens for one server (issuer + audience) and, with a dev key, issues them."""
+
+    def __init__(self, config: ProjectConfig) -> None:
+        self._config = config
+        self._server = config.server
+        self._keys: dict[str, _Key] | None = None
+
+    @property
+    def issuer(self) -> str:
+        return self._server.issuer
+
+    @property
+    def audience(self) -> str:
+        return self._server.audience
+
+    # --- keys ------------------------------------------------------------------------------------
+
+    def _dev_secret(self, *, create: bool) -> bytes | None:
+        if not self._server.dev_key_file:
+            return None
+        path = self._config.resolve(self._server.dev_key_file)
+        if not path.exists():
+            if not create:
+                return None
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip().encode()
+
+    def keys(self) -> dict[str, _Key]:
+        if self._keys is None:
+            keys: dict[str, _Key] = {}
+            dev = self._dev_secret(create=True)
+            if dev is not None:
+                keys[DEV_KID] = _Key(DEV_KID, "HS256", dev)
+            for spec in self._server.keys:
+                keys[spec.kid] = _Key(spec.kid, spec.alg, self._load_key(spec))
+            self._keys = keys
+        return self._keys
+
+    def _load_key(self, spec: KeyConfig) -> Any:
+        where = f"[[server.keys]] kid={spec.kid!r}"
+        try:
+            if spec.alg == "HS256":
+                if not spec.secret_file:
+                    raise ConfigError(f"{where}: HS256 needs secret_file", code="key_invalid")
+                return self._config.resolve(spec.secret_file).read_text().strip().encode()
+            if spec.public_key_file:
+                from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+                return load_pem_public_key(self._config.resolve(spec.public_key_file).read_bytes())
+            if spec.jwks_file:
+                data = json.loads(self._config.resolve(spec.jwks_file).read_text())
+                for jwk in data.get("keys", []):
+                    if jwk.get("kid") == spec.kid:
+                        return RSAAlgorithm.from_jwk(jwk)
+                raise ConfigError(f"{where}: no key with this kid in {spec.jwks_file}", code="key_invalid")
+            raise ConfigError(f"{where}: RS256 needs public_key_file or jwks_file", code="key_invalid")
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read the key file ({exc})", code="key_invalid") from exc
+        except ValueError as exc:
+            raise ConfigError(f"{where}: not a valid key ({exc})", code="key_invalid") from exc
+
+    # --- verify ----------------------------------------------------------------------------------
+
+    def verify(self, token: str) -> TokenClaims:
+        """Verify signature, issuer, audience, expiry and not-before; return the principal."""
+        if not token or token != token.strip() or any(c.isspace() for c in token) or token.count(".") != 2:
+            raise TokenVerificationError("malformed token")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenVerificationError(f"malformed header: {exc}") from exc
+        kid, alg = header.get("kid"), header.get("alg")
+        key = self.keys().get(kid) if isinstance(kid, str) else None
+        if key is None:
+            raise TokenVerificationError("unknown key id")
+        if alg != key.alg:
+            raise TokenVerificationError(f"algorithm {alg!r} does not match key {kid!r}")
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.key,
+                algorithms=[key.alg],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self._server.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenVerificationError(str(exc)) from exc
+        agent = claims.get("agent")
+        if not isinstance(agent, str) or not agent:
+            raise TokenVerificationError("token has no agent claim")
+        subject = claims.get("sub")
+        roles = claims.get("roles", [])
+        tenant = claims.get("tenant")
+        if subject is not None and not isinstance(subject, str):
+            raise TokenVerificationError("sub must be a string")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):  # pyright: ignore[reportUnknownVariableType]
+            raise TokenVerificationError("roles must be a list of strings")
+        if tenant is not None and not isinstance(tenant, str):
+            raise TokenVerificationError("tenant must be a string")
+        as_of = claims.get("as_of")
+        when: datetime | None = None
+        if as_of is not None:
+            try:
+                when = datetime.fromisoformat(str(as_of).replace("Z", "+00:00"))
+            except ValueError as exc:
+                raise TokenVerificationError("as_of is not an ISO time") from exc
+            if when.tzinfo is None:
+                raise TokenVerificationError("as_of has no timezone")
+        principal = Principal(agent=agent, subject=subject, roles=tuple(roles), tenant=tenant)  # pyright: ignore[reportUnknownArgumentType]
+        return TokenClaims(principal, when, claims.get("exp"), claims.get("jti"))
+
+    # --- issue (development) -------------------------------------------------------------------
+
+    def issue(
+        self,
+        *,
+        agent: str,
+        subject: str | None,
+        ttl: timedelta = timedelta(minutes=15),
+        roles: tuple[str, ...] = (),
+        tenant: str | None = None,
+        as_of: datetime | None = None,
+        now: datetime | None = None,
+    ) -> str:
+        """A token signed with the development key (for local use, tests and evaluation)."""
+        secret = self._dev_secret(create=True)
+        if secret is None:
+            raise ConfigError(
+                "the development issuer is disabled ([server] dev_key_file is empty); "
+                "use your identity provider's tokens",
+                code="dev_issuer_disabled",
+            )
+        issued = now or datetime.now(UTC)
+        claims: dict[str, Any] = {
+            "iss": self.issuer,
+            "aud": self.audience,
+            "iat": int(issued.timestamp()),
+            "nbf": int(issued.timestamp()),
+            "exp": int((issued + ttl).timestamp()),
+            "jti": uuid.uuid4().hex,
+            "agent": agent,
+        }
+        if subject is not None:
+            claims["sub"] = subject
+        if roles:
+            claims["roles"] = list(roles)
+        if tenant is not None:
+            claims["tenant"] = tenant
+        if as_of is not None:
+            claims["as_of"] = as_of.astimezone(UTC).isoformat()
+        return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": DEV_KID})

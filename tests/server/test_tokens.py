@@ -1,0 +1,173 @@
+"""Token verification: fixed hostile cases and a thousand mutations, 0 accepted, with valid
+tokens interleaved as positive controls."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+import agentkit as ak
+from agentkit.server.tokens import TokenService, TokenVerificationError
+from tests.conftest import write_project
+
+
+def b64(data: dict[str, object]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> TokenService:
+    root = tmp_path_factory.mktemp("tok")
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    (root / "rsa.pem").write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    (root / "rsa-private.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    (root / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "rot-2"}]}))
+    (root / "shared.secret").write_text("s3cret-shared-between-idp-and-server-0123456789")
+    config = write_project(root)
+    config.write_text(
+        config.read_text()
+        + '\n[server]\nissuer = "https://idp.example"\naudience = "agentkit-test"\n'
+        + '[[server.keys]]\nkid = "rot-1"\nalg = "RS256"\npublic_key_file = "rsa.pem"\n'
+        + '[[server.keys]]\nkid = "rot-2"\nalg = "RS256"\njwks_file = "jwks.json"\n'
+        + '[[server.keys]]\nkid = "hs"\nalg = "HS256"\nsecret_file = "shared.secret"\n'
+    )
+    return TokenService(ak.load_config(config))
+
+
+def claims(**over: object) -> dict[str, object]:
+    now = datetime.now(UTC)
+    base: dict[str, object] = {
+        "iss": "https://idp.example",
+        "aud": "agentkit-test",
+        "sub": "c_0001",
+        "agent": "support_bot",
+        "iat": int(now.timestamp()),
+        "exp": int((now + timedelta(minutes=5)).timestamp()),
+    }
+    base.update(over)
+    return {k: v for k, v in base.items() if v is not None}
+
+
+def rsa_key(service: TokenService) -> bytes:
+    return (Path(service._config.root) / "rsa-private.pem").read_bytes()
+
+
+def sign(service: TokenService, kid: str = "rot-1", **over: object) -> str:
+    if kid == "hs":
+        return jwt.encode(
+            claims(**over), b"s3cret-shared-between-idp-and-server-0123456789", algorithm="HS256", headers={"kid": kid}
+        )
+    return jwt.encode(claims(**over), rsa_key(service), algorithm="RS256", headers={"kid": kid})
+
+
+def accepted(service: TokenService, token: str) -> bool:
+    try:
+        service.verify(token)
+    except TokenVerificationError:
+        return False
+    return True
+
+
+def test_valid_tokens_from_every_key_are_accepted(service: TokenService) -> None:
+    for kid in ("rot-1", "rot-2", "hs"):
+        got = service.verify(sign(service, kid, roles=["customer"], tenant="acme"))
+        assert (got.principal.subject, got.principal.agent, got.principal.tenant) == ("c_0001", "support_bot", "acme")
+    dev = service.issue(agent="faq_bot", subject="c_9")
+    assert service.verify(dev).principal.agent == "faq_bot"
+
+
+def fixed_cases(service: TokenService) -> dict[str, str]:
+    now = datetime.now(UTC)
+    good = sign(service)
+    header, payload, signature = good.split(".")
+    other_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return {
+        "wrong audience": sign(service, aud="someone-else"),
+        "missing audience": sign(service, aud=None),
+        "wrong issuer": sign(service, iss="https://evil.example"),
+        "expired": sign(service, exp=int((now - timedelta(minutes=10)).timestamp())),
+        "not yet valid": sign(service, nbf=int((now + timedelta(minutes=10)).timestamp())),
+        "bad signature": f"{header}.{payload}.{signature[:-4]}AAAA",
+        "alg none": f"{b64({'alg': 'none', 'kid': 'rot-1'})}.{payload}.",
+        "wrong key type (HS256 signed with the RSA public key)": jwt.encode(
+            claims(), b"x" * 32, algorithm="HS256", headers={"kid": "rot-1"}
+        ),
+        "malformed": "abc.def",
+        "empty": "",
+        "extra whitespace": f" {good} ",
+        "token for another server": jwt.encode(
+            claims(aud="other-server"), other_key, algorithm="RS256", headers={"kid": "rot-1"}
+        ),
+        "replay after expiry": sign(
+            service, iat=int((now - timedelta(hours=2)).timestamp()), exp=int((now - timedelta(hours=1)).timestamp())
+        ),
+        "unknown kid": sign(service, kid="rot-1").replace(header, b64({"alg": "RS256", "kid": "rot-9", "typ": "JWT"})),
+        "no agent claim": sign(service, agent=None),
+        "payload swapped under a valid signature": f"{header}.{b64(claims(sub='c_0002'))}.{signature}",
+    }
+
+
+def test_fixed_hostile_cases_are_all_refused(service: TokenService) -> None:
+    cases = fixed_cases(service)
+    assert len(cases) >= 12
+    for name, token in cases.items():
+        assert not accepted(service, token), name
+        assert accepted(service, sign(service)), f"positive control after {name}"
+
+
+def mutate(rng: random.Random, token: str) -> str:
+    chars = list(token)
+    op = rng.randrange(6)
+    if op == 0:  # flip characters
+        for _ in range(rng.randint(1, 4)):
+            i = rng.randrange(len(chars))
+            chars[i] = rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+        return "".join(chars)
+    if op == 1:  # truncate
+        return token[: rng.randrange(len(token))]
+    if op == 2:  # drop a segment
+        parts = token.split(".")
+        del parts[rng.randrange(3)]
+        return ".".join(parts)
+    if op == 3:  # insert junk
+        i = rng.randrange(len(chars))
+        return token[:i] + rng.choice([".", "=", " ", "\n", "%", "é"]) + token[i:]
+    if op == 4:  # re-sign a forged payload with a guessed secret
+        forged = claims(sub=f"c_{rng.randint(0, 9999):04d}")
+        return jwt.encode(
+            forged,
+            rng.choice([b"secret-guess-" * 3, b"agentkit" * 4, b"x" * 32]),
+            algorithm="HS256",
+            headers={"kid": rng.choice(["hs", "dev", "rot-1"])},
+        )
+    header, _payload, signature = token.split(".")
+    return f"{header}.{b64(claims(agent='risk_bot', roles=['vip']))}.{signature}"  # claim tampering
+
+
+def test_a_thousand_mutated_tokens_are_refused_and_valid_ones_still_pass(service: TokenService) -> None:
+    rng = random.Random(99)
+    base = sign(service)
+    refused = controls = 0
+    for i in range(1_000):
+        candidate = mutate(rng, base)
+        if candidate == base:
+            continue
+        assert not accepted(service, candidate), candidate
+        refused += 1
+        if i % 10 == 0:
+            assert accepted(service, sign(service, rng.choice(["rot-1", "rot-2", "hs"])))
+            controls += 1
+    assert refused >= 990 and controls == 100
