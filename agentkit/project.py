@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from agentkit.config import CONFIG_FILE, ProjectConfig, load_config
 from agentkit.errors import AgentkitError, AsOfError, DefinitionError, NotFoundError, PlanError, PolicyError
-from agentkit.features.definitions import AVAILABLE_AT, Definitions, FeatureView, load_definitions
+from agentkit.features.definitions import AVAILABLE_AT, Definitions, Entity, FeatureView, load_definitions
 from agentkit.features.offline import OfflineStore, SnapshotInfo
 from agentkit.features.online import OnlineRow, OnlineStore, RegistryCopy, open_online_store
 from agentkit.features.plan import Plan, diff
@@ -40,7 +40,7 @@ from agentkit.governance.auditstore import commit_spool, query_audit
 from agentkit.governance.explain import Explanation, denied_message, exposure_changes
 from agentkit.governance.policy import Policy, PolicyProblem, PolicySnapshot, mask_value, scope_problems
 from agentkit.governance.principal import Principal
-from agentkit.governance.scope import ScopeSource, resolve_reach
+from agentkit.governance.scope import ScopeSource, key_in_reach, resolve_reach
 from agentkit.retrieval.catalog import CatalogHit, SemanticCatalog
 from agentkit.retrieval.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
 from agentkit.retrieval.embedding_cache import CachedEmbedder, EmbeddingCache
@@ -69,6 +69,23 @@ class _ReadPlan:
     entity: str
     refs: tuple[str, ...]
     parts: tuple[_ReadPart, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _GrantPlan:
+    by_view: dict[str, tuple[str, ...]]
+    refs: tuple[str, ...]
+    entity: Entity
+    masked: frozenset[str]
+    denied: str | None = None
+    code: str = ""
+    reason: str = ""
+
+    @classmethod
+    def deny(cls, message: str, code: str, reason: str) -> _GrantPlan:
+        return cls(
+            {}, (), Entity(name="denied", join_key="denied", description="-"), frozenset(), message, code, reason
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,8 +137,8 @@ class Project:
         self._applied: Applied | None = None
         self._audit: AuditLog | None = None
         self._policy: tuple[int, Policy] | None = None
-        self._resolve_cache: dict[tuple[str, ...], tuple[Definitions, dict[str, tuple[str, ...]]]] = {}
         self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
+        self._grant_plans: dict[tuple[object, ...], tuple[Definitions, _GrantPlan]] = {}
         self._embedder: Embedder | None = embedder
         self._docs: DocumentIndex | None = None
         self._catalog: tuple[int, SemanticCatalog] | None = None
@@ -478,24 +495,11 @@ class Project:
         policy = self.policy()
         if not features:
             raise PolicyError("name at least one feature, e.g. order_status.status", code="no_features")
-        try:
-            by_view = self._resolve_cached(definitions, features)
-        except NotFoundError:
-            # Unknown and forbidden features look the same to an agent: no catalog oracle.
-            raise PolicyError(denied_message(features), code="feature_denied") from None
-        refs = [f"{v}.{f}" for v, names in by_view.items() for f in names]
-        if principal.kind != "service":
-            readable = policy.grants(principal).readable
-            denied = [r for r in refs if r not in readable]
-            if denied:
-                record.reason = policy.grants(principal).decisions[denied[0]].reason
-                raise PolicyError(denied_message(denied), code="feature_denied")
-        entities = {definitions.view(v).entity.name for v in by_view}
-        if len(entities) > 1:
-            raise PolicyError(
-                "get_features reads one entity per call; split the features by entity", code="mixed_entities"
-            )
-        entity = definitions.entity(entities.pop())
+        grant = self._grant_plan(definitions, policy, principal, features)
+        if grant.denied is not None:
+            record.reason = grant.reason
+            raise PolicyError(grant.denied, code=grant.code)
+        by_view, refs, entity, masked = grant.by_view, grant.refs, grant.entity, grant.masked
         if principal.kind != "service" and principal.subject is None:
             record.reason = "no_subject"
             raise PolicyError("this request has no end user, so it cannot read customer data", code="no_subject")
@@ -509,33 +513,74 @@ class Project:
             source: ScopeSource = OfflineScopeSource(self.offline, snapshots)
         else:
             source = OnlineScopeSource(self.online)
-        reach = resolve_reach(entity, principal, definitions, source, as_of=as_of)
-        not_found = NotFoundError(f"no {entity.name} '{entity_key}' is available to you", code="record_not_found")
+
+        def not_found() -> NotFoundError:
+            return NotFoundError(f"no {entity.name} '{entity_key}' is available to you", code="record_not_found")
+
         if entity_key is not None:
-            if not reach.allows(entity_key):
+            if not key_in_reach(entity, principal, entity_key, definitions, source, as_of=as_of):
                 record.reason = "out_of_scope"
-                raise not_found
+                raise not_found()
             keys = [entity_key]
-        elif reach.everything:
-            raise PolicyError(f"name the {entity.name} to read (entity_key)", code="key_required")
         else:
+            reach = resolve_reach(entity, principal, definitions, source, as_of=as_of)
+            if reach.everything:
+                raise PolicyError(f"name the {entity.name} to read (entity_key)", code="key_required")
             keys = sorted(reach.keys)
-        pinned = {k: v for k, v in (snapshots or {}).items() if v is not None and k in by_view}
+        pinned = {k: v for k, v in snapshots.items() if v is not None and k in by_view} if snapshots else None
         rows = self._read(refs, keys, as_of=as_of, snapshots=pinned or None)
-        kept = [r for r in rows.rows if self._tenant_ok(r, definitions, by_view, principal, tenant_feature)]
+        kept = list(rows.rows)
+        if tenant_feature:
+            kept = [r for r in kept if self._tenant_ok(r, definitions, by_view, principal, tenant_feature)]
         if entity_key is not None and not kept:
             record.reason = "no_such_key"
-            raise not_found
+            raise not_found()
         if entity_key is None:
             kept.sort(key=lambda r: max(p.event_time for p in r.provenance), reverse=True)
             kept = kept[: policy.max_rows]
-        masked = policy.grants(principal).masked if principal.kind != "service" else frozenset[str]()
         if masked:
             kept = [
                 FeatureRow(r.key, {k: (mask_value(v) if k in masked else v) for k, v in r.values.items()}, r.provenance)
                 for r in kept
             ]
         return FeatureRows(rows.entity, rows.features, tuple(kept), (), as_of)
+
+    def _grant_plan(
+        self, definitions: Definitions, policy: Policy, principal: Principal, features: Sequence[str]
+    ) -> _GrantPlan:
+        """Policy decisions for (features, agent, roles), computed once per applied version."""
+        roles = policy.roles_of(principal) if principal.kind != "service" else ("*service*",)
+        key = (tuple(features), principal.agent, roles, principal.kind)
+        hit = self._grant_plans.get(key)
+        if hit is not None and hit[0] is definitions:
+            return hit[1]
+        plan = self._compile_grant(definitions, policy, principal, features)
+        if len(self._grant_plans) > 4096:
+            self._grant_plans.clear()
+        self._grant_plans[key] = (definitions, plan)
+        return plan
+
+    def _compile_grant(
+        self, definitions: Definitions, policy: Policy, principal: Principal, features: Sequence[str]
+    ) -> _GrantPlan:
+        try:
+            by_view = definitions.resolve(features)
+        except NotFoundError:
+            # Unknown and forbidden features look the same to an agent: no catalog oracle.
+            return _GrantPlan.deny(denied_message(features), "feature_denied", "feature_unknown")
+        refs = tuple(f"{v}.{f}" for v, names in by_view.items() for f in names)
+        masked = frozenset[str]()
+        if principal.kind != "service":
+            grants = policy.grants(principal)
+            denied = [r for r in refs if r not in grants.readable]
+            if denied:
+                return _GrantPlan.deny(denied_message(denied), "feature_denied", grants.decisions[denied[0]].reason)
+            masked = frozenset(r for r in refs if r in grants.masked)
+        entities = {definitions.view(v).entity.name for v in by_view}
+        if len(entities) > 1:
+            message = "get_features reads one entity per call; split the features by entity"
+            return _GrantPlan.deny(message, "mixed_entities", "mixed_entities")
+        return _GrantPlan(by_view, refs, definitions.entity(entities.pop()), masked)
 
     def _tenant_ok(
         self,
@@ -555,17 +600,6 @@ class Project:
                 if value != principal.tenant:
                     return False
         return True
-
-    def _resolve_cached(self, definitions: Definitions, features: Sequence[str]) -> dict[str, tuple[str, ...]]:
-        key = tuple(features)
-        hit = self._resolve_cache.get(key)
-        if hit is not None and hit[0] is definitions:
-            return hit[1]
-        resolved = definitions.resolve(features)
-        if len(self._resolve_cache) > 1024:
-            self._resolve_cache.clear()
-        self._resolve_cache[key] = (definitions, resolved)
-        return resolved
 
     def explain(self, principal: Principal, *, as_of: datetime | str | None = None) -> Explanation:
         """What this agent may read for this user, and why (`agentkit policy explain`)."""

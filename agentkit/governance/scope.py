@@ -16,7 +16,7 @@ from agentkit.errors import DefinitionError
 from agentkit.features.definitions import Definitions, Entity, FeatureView
 from agentkit.governance.principal import Principal
 
-__all__ = ["MAX_DEPTH", "Reach", "ScopeSource", "resolve_reach"]
+__all__ = ["MAX_DEPTH", "Reach", "ScopeSource", "key_in_reach", "resolve_reach"]
 
 MAX_DEPTH = 4
 
@@ -87,3 +87,33 @@ def resolve_reach(
         return Reach(frozenset(), everything=True, rule=scope.describe())
     values = source.values_of(view, sorted(parent.keys), scope.column, as_of)
     return Reach(frozenset(values), rule=scope.describe())
+
+
+def key_in_reach(
+    entity: Entity,
+    principal: Principal,
+    key: str,
+    definitions: Definitions,
+    source: ScopeSource,
+    *,
+    as_of: datetime | None,
+) -> bool:
+    """Whether ``key`` is reachable, without enumerating every reachable key when the rule allows
+    a direct check (own row, public, or one owned row). Same answer as :func:`resolve_reach`."""
+    if principal.kind == "service":
+        return True
+    scope = entity.scope
+    if scope is None:
+        return False
+    if scope.kind == "public":
+        return True
+    if principal.subject is None:
+        return False
+    if scope.kind == "subject":
+        return key == principal.subject
+    if scope.kind == "owned_by":
+        assert scope.view is not None
+        assert scope.column is not None
+        owners = source.values_of(definitions.view(scope.view), [key], scope.column, as_of)
+        return owners == [principal.subject]
+    return resolve_reach(entity, principal, definitions, source, as_of=as_of).allows(key)

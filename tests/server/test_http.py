@@ -174,7 +174,7 @@ def test_the_official_mcp_inspector_cli_lists_and_calls_tools(
 ) -> None:
     inspector = ROOT / "tools" / "inspector" / "node_modules" / ".bin" / "mcp-inspector"
     if not inspector.exists() or shutil.which("node") is None:
-        message = "MCP Inspector not installed: run `npm ci --prefix tools/inspector` (node 20+)"
+        message = "MCP Inspector not installed: run `npm install --prefix tools/inspector` (node 20+)"
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)

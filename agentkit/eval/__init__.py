@@ -1,0 +1,1 @@
+"""Offline evaluation: recorded transcripts, replay, metrics and reports."""
