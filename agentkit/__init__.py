@@ -3,6 +3,8 @@
 The public API is what this module exports; import from ``agentkit``, not from submodules.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from agentkit.config import ProjectConfig, load_config
 from agentkit.errors import (
     AgentkitError,
@@ -16,6 +18,7 @@ from agentkit.errors import (
     PlanError,
     PolicyError,
 )
+from agentkit.eval.transcripts import Transcript, load_transcripts
 from agentkit.features.definitions import Definitions, Entity, Feature, FeatureView, Scope
 from agentkit.features.offline import SnapshotInfo
 from agentkit.features.online import LocalOnlineStore, OnlineStore
@@ -46,6 +49,31 @@ from agentkit.retrieval import (
     load_documents,
 )
 from agentkit.retrieval.catalog import CatalogHit, LintReport, SemanticCatalog
+
+if TYPE_CHECKING:  # heavy engines (LangGraph, LangChain, MCP) load on first use, not on import
+    from agentkit.agent import PlannerModel, RunContext, Trace, build_agent, trace_of
+    from agentkit.server.app import build_mcp_server
+
+_LAZY = {
+    "PlannerModel": "agentkit.agent",
+    "RunContext": "agentkit.agent",
+    "Trace": "agentkit.agent",
+    "build_agent": "agentkit.agent",
+    "trace_of": "agentkit.agent",
+    "build_mcp_server": "agentkit.server.app",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'agentkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 
@@ -85,6 +113,7 @@ __all__ = [
     "OnlineStoreError",
     "Plan",
     "PlanError",
+    "PlannerModel",
     "Policy",
     "PolicyError",
     "PolicySnapshot",
@@ -92,10 +121,17 @@ __all__ = [
     "Project",
     "ProjectConfig",
     "Provenance",
+    "RunContext",
     "Scope",
     "SemanticCatalog",
     "SnapshotInfo",
+    "Trace",
+    "Transcript",
     "ViewStatus",
+    "build_agent",
+    "build_mcp_server",
     "load_config",
     "load_documents",
+    "load_transcripts",
+    "trace_of",
 ]

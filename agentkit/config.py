@@ -116,6 +116,8 @@ class PolicyConfig(_Section):
     tenant equals the principal's (views without that feature are not tenant-scoped)."""
     default_roles: tuple[str, ...] = ("customer",)
     """Roles an end-user principal gets when the token or application names none."""
+    extra_tools: tuple[str, ...] = ()
+    """Application tools (e.g. ``escalate_to_human``) that agents may list besides the platform's."""
     assignable_roles: tuple[str, ...] = ()
     """Other roles tokens or the application may assign; a role in neither list is never used."""
 

@@ -34,8 +34,8 @@ ENGINES = {
     "pyiceberg": {"features/offline.py"},
     "duckdb": {"features/offline.py"},
     "redis": {"features/online_redis.py"},
-    "mcp": {"server"},
-    "langgraph": {"agent"},
+    "mcp": {"server", "tools"},  # the server SDK in server/, the client in tools/
+    "langgraph": {"agent", "tools"},
     "langchain": {"agent", "tools"},
     "langchain_core": {"agent", "tools"},
     "langchain_mcp_adapters": {"tools"},

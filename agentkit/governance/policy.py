@@ -187,7 +187,7 @@ class Policy:
     # --- validation (`agentkit policy check`) ------------------------------------------------------
 
     def problems(self, *, source: str = "agentkit.toml", tools: Iterable[str] = KNOWN_TOOLS) -> list[PolicyProblem]:
-        known_tools = set(tools) | set(self.snapshot.extra_tools)
+        known_tools = set(tools) | set(self.snapshot.extra_tools) | set(self.snapshot.policy.extra_tools)
         views = {v.name for v in self.definitions.views}
         refs = set(self.all_refs)
         out: list[PolicyProblem] = []

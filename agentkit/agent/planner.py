@@ -1,0 +1,183 @@
+"""``PlannerModel``: a deterministic planner that drives the agent's tools offline.
+
+It is **not a language model**. It implements LangChain's chat-model interface so the very same
+graph, tools, server and policy run without any LLM service — for the demo, for CI and as a
+no-LLM baseline in evaluation. Each turn it:
+
+1. searches the help center and the catalog with the customer's message (the tools it is bound to);
+2. reads the readable features the catalog ranked best, all of one entity (the top hit's),
+   naming a record only when the message mentions one by key;
+3. composes an answer from the values returned — each described with its catalog description and
+   unit, cited as ``[view.feature]`` — plus the best help-center passage, cited as ``[doc-id]``.
+
+Everything it says comes from tool results: different customers with different data get different
+answers, and a refusal from the server is reported as such.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.tools import BaseTool
+
+__all__ = ["PlannerModel"]
+
+_KEY = re.compile(r"\b([a-z]_\d{3,6})\b")
+MAX_FEATURES = 6
+
+
+class PlannerModel(BaseChatModel):
+    """Deterministic tool planner (not an LLM); see the module docstring."""
+
+    bound_tools: tuple[str, ...] = ("search_help_center", "search_catalog", "get_features")
+    max_features: int = MAX_FEATURES
+
+    @property
+    def _llm_type(self) -> str:
+        return "agentkit-planner"
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> PlannerModel:  # type: ignore[override]
+        names = tuple(t.name if isinstance(t, BaseTool) else str(getattr(t, "name", t)) for t in tools)
+        return self.model_copy(update={"bound_tools": names})
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        return ChatResult(generations=[ChatGeneration(message=self._next(messages))])
+
+    # --- the plan ------------------------------------------------------------------------------
+
+    def _next(self, messages: list[BaseMessage]) -> AIMessage:
+        question, results = _turn(messages)
+        done = {name for name, _ in results.values()}
+        step = sum(isinstance(m, AIMessage) for m in _after_last_human(messages))
+        if step == 0:
+            calls = []
+            if "search_help_center" in self.bound_tools:
+                calls.append(_call("search_help_center", {"query": question[:500], "k": 3}, step, 0))
+            if "search_catalog" in self.bound_tools:
+                calls.append(_call("search_catalog", {"intent": question[:500], "k": 8}, step, 1))
+            if calls:
+                return AIMessage(content="", tool_calls=calls)
+        if "get_features" in self.bound_tools and "get_features" not in done:
+            catalog = next((data for name, data in results.values() if name == "search_catalog"), None)
+            features = _pick_features(catalog, self.max_features)
+            if features:
+                args: dict[str, Any] = {"features": features}
+                key = _mentioned_key(question)
+                if key:
+                    args["entity_key"] = key
+                return AIMessage(content="", tool_calls=[_call("get_features", args, step, 0)])
+        return AIMessage(content=_compose(results))
+
+
+def _call(name: str, args: dict[str, Any], step: int, index: int) -> dict[str, Any]:
+    return {"name": name, "args": args, "id": f"plan_{step}_{index}_{name}", "type": "tool_call"}
+
+
+def _after_last_human(messages: Sequence[BaseMessage]) -> Sequence[BaseMessage]:
+    for i in range(len(messages) - 1, -1, -1):
+        if isinstance(messages[i], HumanMessage):
+            return messages[i + 1 :]
+    return messages
+
+
+def _turn(messages: list[BaseMessage]) -> tuple[str, dict[str, tuple[str, Any]]]:
+    question = ""
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            question = message.content if isinstance(message.content, str) else str(message.content)
+            break
+    names: dict[str, str] = {}
+    results: dict[str, tuple[str, Any]] = {}
+    for message in _after_last_human(messages):
+        if isinstance(message, AIMessage):
+            for call in message.tool_calls:
+                names[call["id"] or ""] = call["name"]
+        elif isinstance(message, ToolMessage):
+            name = names.get(message.tool_call_id, message.name or "")
+            data = message.artifact
+            if data is None and isinstance(message.content, str):
+                try:
+                    data = json.loads(message.content)
+                except json.JSONDecodeError:
+                    data = {"error": message.content.removeprefix("error: ")}
+            results[message.tool_call_id] = (name, data)
+    return question, results
+
+
+def _mentioned_key(question: str) -> str | None:
+    match = _KEY.search(question.lower())
+    return match.group(1) if match else None
+
+
+def _pick_features(catalog: Any, limit: int) -> list[str]:
+    """The best-ranked features that share the top hit's entity (one entity per read)."""
+    if not isinstance(catalog, list) or not catalog:
+        return []
+    hits = [h for h in catalog if isinstance(h, dict) and "feature" in h]
+    if not hits:
+        return []
+    view = hits[0]["feature"].split(".", 1)[0]
+    chosen = [h["feature"] for h in hits if h["feature"].split(".", 1)[0] == view][:limit]
+    return chosen
+
+
+def _describe(description: str) -> str:
+    text = description.strip().rstrip(".")
+    return text[:1].lower() + text[1:] if text else text
+
+
+def _compose(results: dict[str, tuple[str, Any]]) -> str:
+    catalog: dict[str, dict[str, Any]] = {}
+    facts: list[str] = []
+    refusal: str | None = None
+    passage: str | None = None
+    for name, data in results.values():
+        if name == "search_catalog" and isinstance(data, list):
+            catalog.update({h["feature"]: h for h in data if isinstance(h, dict) and "feature" in h})
+    for name, data in results.values():
+        if name == "get_features":
+            if isinstance(data, dict) and data.get("error"):
+                refusal = str(data["error"])
+            elif isinstance(data, dict):
+                rows = data.get("rows", [])
+                for row in rows[:1]:  # the most recent record answers "my order" questions
+                    for ref, value in row.get("values", {}).items():
+                        if value is None:
+                            continue
+                        meta = catalog.get(ref, {})
+                        unit = meta.get("unit")
+                        shown = f"{value} {unit}" if unit and not str(value).endswith(str(unit)) else str(value)
+                        label = _describe(meta.get("description", ref.split(".", 1)[1].replace("_", " ")))
+                        facts.append(f"- {label}: {shown} [{ref}]")
+                    if facts:
+                        facts.insert(0, f"For your {data.get('entity', 'record')} {row.get('key')}:")
+                if not rows:
+                    refusal = "I found no records of yours for that."
+        elif name == "search_help_center" and isinstance(data, list) and data and passage is None:
+            top = data[0]
+            text = " ".join(str(top.get("text", "")).split())
+            sentences = re.split(r"(?<=[.!?])\s+", text)
+            passage = f"{top.get('title', '')}: {' '.join(sentences[:2])} [{top.get('document_id')}]"
+    parts: list[str] = []
+    if refusal:
+        parts.append(f"I can't look that up for you: {refusal}")
+    if facts:
+        parts.append("\n".join(facts))
+    if passage:
+        parts.append(f"From our help center — {passage}")
+    if not parts:
+        return "I don't know: I found nothing in your data or the help center that answers this."
+    return "\n\n".join(parts)
