@@ -25,6 +25,7 @@ LAYERS = {
     "agent": 7,
     "eval": 8,
     "scaffold": 9,
+    "chat": 9,
     "cli": 9,
     "__init__": 10,
 }
@@ -35,9 +36,9 @@ ENGINES = {
     "duckdb": {"features/offline.py"},
     "redis": {"features/online_redis.py"},
     "mcp": {"server", "tools"},  # the server SDK in server/, the client in tools/
-    "langgraph": {"agent", "tools"},
-    "langchain": {"agent", "tools"},
-    "langchain_core": {"agent", "tools"},
+    "langgraph": {"agent", "tools", "chat.py"},
+    "langchain": {"agent", "tools", "chat.py"},
+    "langchain_core": {"agent", "tools", "chat.py"},
     "langchain_mcp_adapters": {"tools"},
     "sentence_transformers": {"retrieval/embedder.py"},
     "torch": {"retrieval/embedder.py"},

@@ -135,7 +135,8 @@ def _pick_features(catalog: Any, limit: int) -> list[str]:
 
 
 def _describe(description: str) -> str:
-    text = description.strip().rstrip(".")
+    """The first clause of a feature's description, as a label ("current estimate of minutes ...")."""
+    text = re.split(r"[;:]|\.\s|\(", description.strip(), maxsplit=1)[0].strip().rstrip(".,")
     return text[:1].lower() + text[1:] if text else text
 
 

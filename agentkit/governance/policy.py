@@ -91,6 +91,9 @@ def mask_value(value: Any) -> Any:
     if "@" in text:
         local, _, domain = text.partition("@")
         return f"{local[:1]}***@{domain}"
+    digits = sum(c.isdigit() for c in text)
+    if digits >= 6 and digits >= len(text) - 4:  # a phone or account number: keep the last two digits
+        return f"{text[:1] if not text[0].isdigit() else ''}{'*' * max(3, len(text) - 3)}{text[-2:]}"
     return (text[:1] + "***") if len(text) > 4 else "***"
 
 
