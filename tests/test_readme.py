@@ -36,6 +36,21 @@ def test_quickstart_commands_run_in_a_shell(tmp_path: Path) -> None:
     assert '"order_status.status": "preparing"' in result.stdout
 
 
+def test_demo_command_runs(tmp_path: Path) -> None:
+    (command,) = [b for b in blocks("bash") if "agentkit demo" in b]
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "XDG_CACHE_HOME": str(tmp_path),
+    }
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", command], env=env, capture_output=True, text=True, timeout=600,
+        check=False, stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "[order_status." in result.stdout and "sources:" in result.stdout
+
+
 def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)
@@ -44,8 +59,11 @@ def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         exec(compile(code, str(README), "exec"), namespace)
 
 
-def test_config_example_is_valid(tmp_path: Path) -> None:
+def test_config_examples_are_valid(tmp_path: Path) -> None:
     (config,) = [b for b in blocks("toml") if "[project]" in b]
     (tmp_path / "agentkit.toml").write_text(config)
     loaded = ak.load_config(tmp_path / "agentkit.toml")
     assert loaded.offline.snapshot_retention.days == 30
+    (server,) = [b for b in blocks("toml") if "[server]" in b]
+    (tmp_path / "agentkit.toml").write_text(config + server)
+    assert ak.load_config(tmp_path / "agentkit.toml").server.keys[0].kid == "2026-11"
