@@ -44,8 +44,13 @@ def test_demo_command_runs(tmp_path: Path) -> None:
         "XDG_CACHE_HOME": str(tmp_path),
     }
     result = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", command], env=env, capture_output=True, text=True, timeout=600,
-        check=False, stdin=subprocess.DEVNULL,
+        ["bash", "-euo", "pipefail", "-c", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
     )
     assert result.returncode == 0, result.stderr
     assert "[order_status." in result.stdout and "sources:" in result.stdout

@@ -12,6 +12,7 @@ import asyncio
 import inspect
 import json
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
@@ -50,6 +51,7 @@ class McpConnection:
         self._servers: OrderedDict[str, AgentkitMCP] = OrderedDict()
         self._tokens = TokenService(project.config) if project is not None else None
         self._lock = threading.Lock()
+        self._issued: OrderedDict[tuple[object, object], tuple[str, float]] = OrderedDict()
 
     def token_for(self, context: RunContext | None) -> str:
         if context is None:
@@ -57,7 +59,12 @@ class McpConnection:
         if context.token:
             return context.token
         if context.principal is not None and self._tokens is not None:
-            return self._tokens.issue(
+            key = (context.principal, context.as_of)
+            now = time.time()
+            cached = self._issued.get(key)
+            if cached is not None and cached[1] - now > self._ttl.total_seconds() / 2:
+                return cached[0]
+            token = self._tokens.issue(
                 agent=context.principal.agent,
                 subject=context.principal.subject,
                 roles=context.principal.roles,
@@ -65,6 +72,11 @@ class McpConnection:
                 as_of=context.as_of,
                 ttl=self._ttl,
             )
+            with self._lock:
+                self._issued[key] = (token, now + self._ttl.total_seconds())
+                while len(self._issued) > 1024:
+                    self._issued.popitem(last=False)
+            return token
         raise AgentkitError("the RunContext needs a token (or a principal in embedded mode)", code="no_run_context")
 
     def _server(self, token: str) -> AgentkitMCP:
