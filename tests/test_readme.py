@@ -56,6 +56,29 @@ def test_demo_command_runs(tmp_path: Path) -> None:
     assert "[order_status." in result.stdout and "sources:" in result.stdout
 
 
+def test_console_commands_parse_and_token_issue_runs(tmp_path: Path) -> None:
+    """Long-running commands (servers) are checked for valid options; the others run for real."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from agentkit.cli import main
+
+    init_project(tmp_path)
+    runner = CliRunner()
+    lines = [line.split("#", 1)[0].strip() for block in blocks("console") for line in block.splitlines()]
+    commands = [shlex.split(line)[1:] for line in lines if line.startswith("agentkit ")]
+    assert commands
+    for args in commands:
+        config = ["--config", str(tmp_path / "agentkit.toml")]
+        if args[0] == "serve":
+            result = runner.invoke(main, [*config, *args, "--help"])
+        else:
+            runner.invoke(main, [*config, "apply"])
+            result = runner.invoke(main, [*config, *args])
+        assert result.exit_code == 0, (args, result.output)
+
+
 def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)
