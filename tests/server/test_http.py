@@ -224,3 +224,17 @@ def test_the_official_mcp_inspector_cli_lists_and_calls_tools(
         check=False,
     )
     assert unauthorized.returncode != 0
+
+
+async def test_audit_records_of_served_calls_never_hold_the_token(
+    http_url: str, served: tuple[ak.Project, World], tokens: TokenService
+) -> None:
+    project, world = served
+    token = tokens.issue(agent="support_bot", subject=world.customers[6])
+    async with http_client(http_url, token) as session:
+        for _ in range(5):
+            await session.call_tool("get_features", {"features": REFS})
+    project.audit.flush()
+    text = "".join(p.read_text() for p in project.audit.spool_files())
+    assert '"surface":"mcp"' in text  # positive control: the calls were audited
+    assert token not in text and token.split(".")[2] not in text and "Bearer" not in text
