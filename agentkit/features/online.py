@@ -285,25 +285,24 @@ class LocalOnlineStore:
         columns = [loaded.column(f) for f in features]
         ts = loaded.timestamps
         convert = [f in ts for f in features]
+        any_ts = any(convert)
         event = loaded.column(view.timestamp_field)
         avail = loaded.column(AVAILABLE_AT)
+        epoch, delta, row_type = _EPOCH, timedelta, OnlineRow
         out: list[OnlineRow | None] = []
+        append = out.append
         for key in keys:
             i = index.get(key)
             if i is None:
-                out.append(None)
+                append(None)
                 continue
-            if any(convert):
+            if any_ts:
                 values = tuple(
                     micros_to_datetime(col[i]) if conv else col[i] for col, conv in zip(columns, convert, strict=True)
                 )
             else:
                 values = tuple([col[i] for col in columns])
-            out.append(
-                OnlineRow(
-                    key, values, _EPOCH + timedelta(microseconds=event[i]), _EPOCH + timedelta(microseconds=avail[i])
-                )
-            )
+            append(row_type(key, values, epoch + delta(microseconds=event[i]), epoch + delta(microseconds=avail[i])))
         return loaded.state.snapshot_id, out
 
     def keys_where(self, view: FeatureView, column: str, value: str) -> list[str]:
