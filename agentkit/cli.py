@@ -634,6 +634,9 @@ def serve(ctx: click.Context, transport: str, host: str, port: int, workers: int
         )
         return
     app = build_mcp_server(project, host=host, port=port).streamable_http_app()
+    import gc
+
+    gc.freeze()  # start-up objects never need collecting: avoids long full-collection pauses under load
     click.echo(f"agentkit MCP server on http://{host}:{port}/mcp (health: /healthz, metrics: /metrics)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 

@@ -46,6 +46,7 @@ INSTRUCTIONS = (
     "customer's own values (cite the feature refs and document ids you use)."
 )
 T = TypeVar("T")
+_VERSION = "0.1.0"
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=jsonable).encode
 
 
@@ -259,6 +260,8 @@ def build_mcp_server(
             validate_token_resource=False,
         ),
     )
+    # The SDK otherwise reads its own package metadata on every stateless request (~0.25 ms).
+    server._mcp_server.version = _VERSION  # pyright: ignore[reportPrivateUsage]
     settings = project.config.server
 
     @server.tool(

@@ -20,4 +20,8 @@ def create_app() -> Starlette:
     project = Project.load(os.environ.get("AGENTKIT_CONFIG", "agentkit.toml"))
     host = os.environ.get("AGENTKIT_HOST", "127.0.0.1")
     port = int(os.environ.get("AGENTKIT_PORT", "8000"))
-    return build_mcp_server(project, host=host, port=port).streamable_http_app()
+    app = build_mcp_server(project, host=host, port=port).streamable_http_app()
+    import gc
+
+    gc.freeze()  # start-up objects never need collecting: avoids long full-collection pauses under load
+    return app

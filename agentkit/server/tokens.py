@@ -8,6 +8,7 @@ point-in-time. Verified *keys* are cached; tokens are verified on every request.
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from agentkit.governance.principal import Principal
 __all__ = ["TokenClaims", "TokenService", "TokenVerificationError"]
 
 DEV_KID = "dev"
+_JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class TokenVerificationError(Exception):
@@ -113,7 +115,7 @@ class TokenService:
 
     def verify(self, token: str) -> TokenClaims:
         """Verify signature, issuer, audience, expiry and not-before; return the principal."""
-        if not token or token != token.strip() or any(c.isspace() for c in token) or token.count(".") != 2:
+        if not _JWT_SHAPE.fullmatch(token):  # three base64url segments, nothing else (no whitespace)
             raise TokenVerificationError("malformed token")
         try:
             header = jwt.get_unverified_header(token)
