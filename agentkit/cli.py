@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 from functools import wraps
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, Literal, ParamSpec, TypeVar
 
 import click
 
@@ -455,6 +455,120 @@ def demo(
 def chat(ctx: click.Context, user: str, agent: str, once: str | None, model_spec: str | None, as_json: bool) -> None:
     """Chat with your project's agent as USER."""
     _converse(_project(ctx), model_spec, user, agent, once, as_json)
+
+
+@main.group(name="eval")
+def eval_group() -> None:
+    """Replay recorded support transcripts and score the answers (no LLM judge)."""
+
+
+@eval_group.command("run")
+@click.argument("transcripts", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--agent", default="support_bot", show_default=True)
+@click.option(
+    "--baseline",
+    type=click.Choice(["full", "rag-only", "both"]),
+    default="both",
+    show_default=True,
+    help="rag-only: the same model with help-center search only (the example's faq_bot agent).",
+)
+@click.option("--rag-agent", default="faq_bot", show_default=True, help="Agent used for the rag-only baseline.")
+@click.option("--model", "model_spec", help="provider:name (default: the offline planner).")
+@click.option("--recorded", is_flag=True, help="Score the agent turns recorded in the transcripts; run no agent.")
+@click.option("--limit", type=int, help="Only the first N transcripts.")
+@click.option(
+    "--cache",
+    "cache_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Cache folder (default: .agentkit/eval-cache); unchanged cases are not re-run.",
+)
+@click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
+@click.option("--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown report.")
+@click.option("--gate", "gates", multiple=True, help="metric=value threshold, e.g. fact_recall=0.4 (exit 1 if missed).")
+@click.pass_context
+@handle_errors
+def eval_run(
+    ctx: click.Context,
+    transcripts: Path,
+    agent: str,
+    baseline: str,
+    rag_agent: str,
+    model_spec: str | None,
+    recorded: bool,
+    limit: int | None,
+    cache_dir: Path | None,
+    json_out: Path | None,
+    md_out: Path | None,
+    gates: tuple[str, ...],
+) -> None:
+    """Replay TRANSCRIPTS (JSON lines) at each conversation's own time, as its customer."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from agentkit.chat import load_model
+    from agentkit.eval import report
+    from agentkit.eval.runner import run_eval, score_recorded
+    from agentkit.eval.transcripts import load_transcripts
+
+    thresholds: dict[str, float] = {}
+    for item in gates:
+        name, sep, value = item.partition("=")
+        try:
+            thresholds[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(f"--gate {item!r}: use metric=number, e.g. fact_recall=0.4") from None
+        if not sep:
+            raise UsageError(f"--gate {item!r}: use metric=number, e.g. fact_recall=0.4")
+    project = _project(ctx)
+    cases = load_transcripts(transcripts)[:limit]
+    cache = cache_dir or project.config.state_dir / "eval-cache"
+    runs = []
+    if recorded:
+        runs.append(score_recorded(project, cases, agent=agent))
+    else:
+        modes: list[Literal["full", "rag-only"]] = (
+            ["full", "rag-only"] if baseline == "both" else ["rag-only" if baseline == "rag-only" else "full"]
+        )
+        for mode in modes:
+            columns = (TextColumn(f"{mode:<8}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"))
+            with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as bar:
+                task = bar.add_task("", total=len(cases))
+
+                def progress(done: int, total: int, case: str, task: Any = task, bar: Any = bar) -> None:
+                    bar.update(task, completed=done, total=total, description=case)
+
+                runs.append(
+                    run_eval(
+                        project,
+                        cases,
+                        model_factory=lambda: load_model(model_spec),
+                        agent=agent,
+                        baseline=mode,
+                        rag_agent=rag_agent,
+                        progress=progress,
+                        cache_dir=cache,
+                    )
+                )  # type: ignore[arg-type]
+    main_run = runs[0]
+    click.echo(report.table(main_run, runs[1] if len(runs) > 1 else None))
+    if len(runs) > 1:
+        comparison = report.compare(runs[1], runs[0])
+        click.echo(report.comparison_markdown(comparison))
+    if json_out is not None:
+        data = report.to_json(main_run, thresholds=thresholds)
+        if len(runs) > 1:
+            data["baseline"] = report.to_json(runs[1])
+            data["comparison"] = dict(report.compare(runs[1], runs[0]))
+        json_out.write_text(report.dumps(data))
+    if md_out is not None:
+        text = report.to_markdown(main_run, thresholds=thresholds)
+        if len(runs) > 1:
+            text += "\n\n" + report.comparison_markdown(report.compare(runs[1], runs[0]))
+        md_out.write_text(text)
+    failures = report.gate(main_run, thresholds)
+    for failure in failures:
+        click.echo(f"gate failed: {failure}", err=True)
+    if failures:
+        sys.exit(EXIT_GATE)
 
 
 @main.group()
