@@ -54,6 +54,20 @@ def test_demo_command_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "[order_status." in result.stdout and "sources:" in result.stdout
+    # The evaluation snippet runs in the project the demo just built.
+    (evaluation,) = [b for b in blocks("console") if "agentkit eval run" in b]
+    script = evaluation.replace("~/.cache", str(tmp_path)).replace("--limit 20", "--limit 4")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script.replace("--gate fact_recall=0.3", "")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        stdin=subprocess.DEVNULL,
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "agentkit" / "demo" / "report.json").exists()
 
 
 def test_console_commands_parse_and_token_issue_runs(tmp_path: Path) -> None:
@@ -67,7 +81,7 @@ def test_console_commands_parse_and_token_issue_runs(tmp_path: Path) -> None:
     init_project(tmp_path)
     runner = CliRunner()
     lines = [line.split("#", 1)[0].strip() for block in blocks("console") for line in block.splitlines()]
-    commands = [shlex.split(line)[1:] for line in lines if line.startswith("agentkit ")]
+    commands = [shlex.split(line)[1:] for line in lines if line.startswith("agentkit ") and " eval " not in line]
     assert commands
     for args in commands:
         config = ["--config", str(tmp_path / "agentkit.toml")]
