@@ -38,6 +38,8 @@ class PlannerModel(BaseChatModel):
 
     bound_tools: tuple[str, ...] = ("search_help_center", "search_catalog", "get_features")
     max_features: int = MAX_FEATURES
+    max_views: int = 3
+    """Views read per turn: one ``get_features`` call for each of the best-ranked views."""
 
     @property
     def _llm_type(self) -> str:
@@ -72,13 +74,18 @@ class PlannerModel(BaseChatModel):
                 return AIMessage(content="", tool_calls=calls)
         if "get_features" in self.bound_tools and "get_features" not in done:
             catalog = next((data for name, data in results.values() if name == "search_catalog"), None)
-            features = _pick_features(catalog, self.max_features)
-            if features:
+            groups = _pick_features(catalog, self.max_features, self.max_views)
+            key = _mentioned_key(question)
+            if key:  # a record named by key: read only the best view for it
+                groups = groups[:1]
+            calls = []
+            for i, features in enumerate(groups):
                 args: dict[str, Any] = {"features": features}
-                key = _mentioned_key(question)
                 if key:
                     args["entity_key"] = key
-                return AIMessage(content="", tool_calls=[_call("get_features", args, step, 0)])
+                calls.append(_call("get_features", args, step, i))
+            if calls:
+                return AIMessage(content="", tool_calls=calls)
         return AIMessage(content=_compose(results))
 
 
@@ -122,16 +129,19 @@ def _mentioned_key(question: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _pick_features(catalog: Any, limit: int) -> list[str]:
-    """The best-ranked features that share the top hit's entity (one entity per read)."""
+def _pick_features(catalog: Any, limit: int, max_views: int) -> list[list[str]]:
+    """The best-ranked features grouped by view, best view first (one view per read)."""
     if not isinstance(catalog, list) or not catalog:
         return []
-    hits = [h for h in catalog if isinstance(h, dict) and "feature" in h]
-    if not hits:
-        return []
-    view = hits[0]["feature"].split(".", 1)[0]
-    chosen = [h["feature"] for h in hits if h["feature"].split(".", 1)[0] == view][:limit]
-    return chosen
+    groups: dict[str, list[str]] = {}
+    for hit in catalog:
+        if isinstance(hit, dict) and isinstance(hit.get("feature"), str):
+            view = hit["feature"].split(".", 1)[0]
+            if view in groups or len(groups) < max_views:
+                bucket = groups.setdefault(view, [])
+                if len(bucket) < limit:
+                    bucket.append(hit["feature"])
+    return list(groups.values())
 
 
 def _describe(description: str) -> str:
@@ -148,26 +158,34 @@ def _compose(results: dict[str, tuple[str, Any]]) -> str:
     for name, data in results.values():
         if name == "search_catalog" and isinstance(data, list):
             catalog.update({h["feature"]: h for h in data if isinstance(h, dict) and "feature" in h})
-    for name, data in results.values():
-        if name == "get_features":
-            if isinstance(data, dict) and data.get("error"):
+    for call_id, (name, data) in results.items():
+        if name != "get_features":
+            continue
+        primary = call_id.endswith("_0_get_features")
+        if isinstance(data, dict) and data.get("error"):
+            if primary:  # secondary reads (other views) may legitimately not apply
                 refusal = str(data["error"])
-            elif isinstance(data, dict):
-                rows = data.get("rows", [])
-                for row in rows[:1]:  # the most recent record answers "my order" questions
-                    for ref, value in row.get("values", {}).items():
-                        if value is None:
-                            continue
-                        meta = catalog.get(ref, {})
-                        unit = meta.get("unit")
-                        shown = f"{value} {unit}" if unit and not str(value).endswith(str(unit)) else str(value)
-                        label = _describe(meta.get("description", ref.split(".", 1)[1].replace("_", " ")))
-                        facts.append(f"- {label}: {shown} [{ref}]")
-                    if facts:
-                        facts.insert(0, f"For your {data.get('entity', 'record')} {row.get('key')}:")
-                if not rows:
-                    refusal = "I found no records of yours for that."
-        elif name == "search_help_center" and isinstance(data, list) and data and passage is None:
+            continue
+        if not isinstance(data, dict):
+            continue
+        rows = data.get("rows", [])
+        for row in rows[:1]:  # the most recent record answers "my order" questions
+            lines = []
+            for ref, value in row.get("values", {}).items():
+                if value is None:
+                    continue
+                meta = catalog.get(ref, {})
+                unit = meta.get("unit")
+                shown = f"{value} {unit}" if unit and not str(value).endswith(str(unit)) else str(value)
+                label = _describe(meta.get("description", ref.split(".", 1)[1].replace("_", " ")))
+                lines.append(f"- {label}: {shown} [{ref}]")
+            if lines:
+                facts.append(f"For your {data.get('entity', 'record')} {row.get('key')}:")
+                facts.extend(lines)
+        if not rows and primary:
+            refusal = "I found no records of yours for that."
+    for name, data in results.values():
+        if name == "search_help_center" and isinstance(data, list) and data and passage is None:
             top = data[0]
             text = " ".join(str(top.get("text", "")).split())
             sentences = re.split(r"(?<=[.!?])\s+", text)
