@@ -463,7 +463,7 @@ def eval_group() -> None:
 
 
 @eval_group.command("run")
-@click.argument("transcripts", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("transcripts", type=click.Path(dir_okay=False, path_type=Path), required=False)
 @click.option("--agent", default="support_bot", show_default=True)
 @click.option(
     "--baseline",
@@ -482,6 +482,12 @@ def eval_group() -> None:
     type=click.Path(file_okay=False, path_type=Path),
     help="Cache folder (default: .agentkit/eval-cache); unchanged cases are not re-run.",
 )
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Write report.json, report.md and report.html into this folder.",
+)
 @click.option("--json", "json_out", type=click.Path(dir_okay=False, path_type=Path), help="Write the JSON report.")
 @click.option("--markdown", "md_out", type=click.Path(dir_okay=False, path_type=Path), help="Write a Markdown report.")
 @click.option("--gate", "gates", multiple=True, help="metric=value threshold, e.g. fact_recall=0.4 (exit 1 if missed).")
@@ -489,7 +495,7 @@ def eval_group() -> None:
 @handle_errors
 def eval_run(
     ctx: click.Context,
-    transcripts: Path,
+    transcripts: Path | None,
     agent: str,
     baseline: str,
     rag_agent: str,
@@ -497,6 +503,7 @@ def eval_run(
     recorded: bool,
     limit: int | None,
     cache_dir: Path | None,
+    out_dir: Path | None,
     json_out: Path | None,
     md_out: Path | None,
     gates: tuple[str, ...],
@@ -506,10 +513,12 @@ def eval_run(
 
     from agentkit.chat import load_model
     from agentkit.eval import report
+    from agentkit.eval.html import to_html
     from agentkit.eval.runner import run_eval, score_recorded
-    from agentkit.eval.transcripts import load_transcripts
+    from agentkit.eval.transcripts import load_transcripts_lenient
 
-    thresholds: dict[str, float] = {}
+    project = _project(ctx)
+    thresholds: dict[str, float] = dict(project.config.eval.thresholds)  # [eval] thresholds, then --gate
     for item in gates:
         name, sep, value = item.partition("=")
         try:
@@ -518,12 +527,19 @@ def eval_run(
             raise UsageError(f"--gate {item!r}: use metric=number, e.g. fact_recall=0.4") from None
         if not sep:
             raise UsageError(f"--gate {item!r}: use metric=number, e.g. fact_recall=0.4")
-    project = _project(ctx)
-    cases = load_transcripts(transcripts)[:limit]
+    source = transcripts
+    if source is None and project.config.eval.transcripts:
+        source = project.config.resolve(project.config.eval.transcripts)
+    if source is None:
+        raise UsageError("name the transcripts file, or set [eval] transcripts in agentkit.toml")
+    cases, problems = load_transcripts_lenient(source)
+    for problem in problems:
+        click.echo(f"skipped: {problem}", err=True)
+    cases = cases[:limit]
     cache = cache_dir or project.config.state_dir / "eval-cache"
     runs = []
     if recorded:
-        runs.append(score_recorded(project, cases, agent=agent))
+        runs.append(score_recorded(project, cases, agent=agent))  # recorded replies: no agent runs
     else:
         modes: list[Literal["full", "rag-only"]] = (
             ["full", "rag-only"] if baseline == "both" else ["rag-only" if baseline == "rag-only" else "full"]
@@ -538,8 +554,9 @@ def eval_run(
 
                 runs.append(
                     run_eval(
-                        project,
-                        cases,
+                        skipped=len(problems),
+                        project=project,
+                        transcripts=cases,
                         model_factory=lambda: load_model(model_spec),
                         agent=agent,
                         baseline=mode,
@@ -553,6 +570,12 @@ def eval_run(
     if len(runs) > 1:
         comparison = report.compare(runs[1], runs[0])
         click.echo(report.comparison_markdown(comparison))
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        json_out = json_out or out_dir / "report.json"
+        md_out = md_out or out_dir / "report.md"
+        comparison = dict(report.compare(runs[1], runs[0])) if len(runs) > 1 else None
+        (out_dir / "report.html").write_text(to_html(main_run, runs[1] if len(runs) > 1 else None, comparison))
     if json_out is not None:
         data = report.to_json(main_run, thresholds=thresholds)
         if len(runs) > 1:

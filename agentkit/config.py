@@ -28,6 +28,7 @@ from agentkit.errors import ConfigError
 __all__ = [
     "CONFIG_FILE",
     "AgentConfig",
+    "EvalConfig",
     "GrantConfig",
     "KeyConfig",
     "OfflineConfig",
@@ -159,6 +160,14 @@ class RetrievalConfig(_Section):
     """Threads per embedding call; 1 is fastest on a busy small machine."""
 
 
+class EvalConfig(_Section):
+    thresholds: dict[str, float] = Field(default_factory=dict)
+    """Gates for ``agentkit eval run`` (e.g. ``fact_recall = 0.8``; lower-is-better metrics such as
+    ``contradiction_rate`` are maxima). ``scope_violations = 0`` always applies."""
+    transcripts: str | None = None
+    """Default transcripts file for ``agentkit eval run``."""
+
+
 class ProjectConfig(_Section):
     project: ProjectSection
     offline: OfflineConfig = OfflineConfig()
@@ -168,6 +177,7 @@ class ProjectConfig(_Section):
     agents: dict[str, AgentConfig] = Field(default_factory=dict)
     server: ServerConfig = ServerConfig()
     retrieval: RetrievalConfig = RetrievalConfig()
+    eval: EvalConfig = EvalConfig()
     root: Path = Field(default=Path("."), exclude=True)
     """Directory of the config file; relative paths resolve against it."""
 

@@ -25,7 +25,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from agentkit.errors import DataError
 
-__all__ = ["Expectation", "ExpectedFact", "Transcript", "Turn", "load_transcripts"]
+__all__ = ["Expectation", "ExpectedFact", "Transcript", "Turn", "load_transcripts", "load_transcripts_lenient"]
 
 
 class _Model(BaseModel):
@@ -119,3 +119,33 @@ def iter_transcripts(path: Path) -> Iterator[Transcript]:
 
 def load_transcripts(path: str | Path) -> list[Transcript]:
     return list(iter_transcripts(Path(path)))
+
+
+def load_transcripts_lenient(path: str | Path) -> tuple[list[Transcript], list[str]]:
+    """Every valid transcript, and one message per invalid line (file, line, field) — a run goes
+    on with the valid lines and reports how many were skipped."""
+    file = Path(path)
+    if not file.is_file():
+        raise DataError(f"{file}: no such transcripts file", code="transcripts_missing")
+    good: list[Transcript] = []
+    problems: list[str] = []
+    seen: set[str] = set()
+    lines = file.read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        single = file.with_name(f".{file.name}.line")
+        try:
+            single.write_text(line + "\n", encoding="utf-8")
+            (transcript,) = list(iter_transcripts(single))
+        except DataError as exc:
+            problems.append(exc.message.replace(str(single), f"{file}").replace(":1:", f":{number}:", 1))
+            continue
+        finally:
+            single.unlink(missing_ok=True)
+        if transcript.id in seen:
+            problems.append(f"{file}:{number}: transcript id '{transcript.id}' is a duplicate; skipped")
+            continue
+        seen.add(transcript.id)
+        good.append(transcript)
+    return good, problems

@@ -180,3 +180,67 @@ def test_eval_run_cli_writes_reports_and_gates(project: ak.Project, tmp_path: Pa
     assert gated.exit_code == 1 and "gate failed: fact_recall" in gated.output
     bad = CliRunner().invoke(main, [*args, "--gate", "fact_recall"])
     assert bad.exit_code == 2
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def test_html_report_renders_charts_and_opens_a_case_in_chromium(full: EvalRun, rag: EvalRun, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    from agentkit.eval import report
+    from agentkit.eval.html import to_html
+    from tests.conftest import REQUIRE_SERVICES
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        message = "Chromium is not installed (apt-get install chromium); .ci/run installs it"
+        if REQUIRE_SERVICES:
+            pytest.fail(message)
+        pytest.skip(message)
+    page = tmp_path / "report.html"
+    page.write_text(to_html(full, rag, dict(report.compare(rag, full))))
+    case = full.transcripts[0].id
+    profile = tmp_path / "profile"
+    dom = subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            "--virtual-time-budget=2000",
+            "--dump-dom",
+            f"file://{page}#case={case}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert dom.stdout.count('class="bar"') >= 10  # bars for each metric and system rendered
+    assert f'data-id="{case}" open=""' in dom.stdout  # the drill-down opened from the link
+    shot = tmp_path / "report.png"
+    subprocess.run(
+        [
+            chromium,
+            *CHROMIUM_FLAGS,
+            f"--user-data-dir={profile}",
+            f"--screenshot={shot}",
+            "--window-size=1100,900",
+            f"file://{page}",
+        ],
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert shot.exists() and shot.stat().st_size > 10_000
