@@ -579,7 +579,7 @@ def eval_run(
     if json_out is not None:
         data = report.to_json(main_run, thresholds=thresholds)
         if len(runs) > 1:
-            data["baseline"] = report.to_json(runs[1])
+            data["baseline_run"] = report.to_json(runs[1])
             data["comparison"] = dict(report.compare(runs[1], runs[0]))
         json_out.write_text(report.dumps(data))
     if md_out is not None:
@@ -591,6 +591,20 @@ def eval_run(
     for failure in failures:
         click.echo(f"gate failed: {failure}", err=True)
     if failures:
+        sys.exit(EXIT_GATE)
+
+
+@eval_group.command("compare")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@handle_errors
+def eval_compare(old: Path, new: Path) -> None:
+    """Compare two report.json files case by case; exit 1 when a case regressed."""
+    from agentkit.eval import report
+
+    comparison = report.compare(report.load_run(old), report.load_run(new))
+    click.echo(report.comparison_markdown(comparison))
+    if comparison.get("regressions"):
         sys.exit(EXIT_GATE)
 
 

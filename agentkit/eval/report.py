@@ -6,8 +6,12 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError as PydanticValidationError
+
+from agentkit.errors import DataError
 from agentkit.eval.metrics import summarize
 from agentkit.eval.results import EvalRun, TurnResult
 
@@ -17,6 +21,7 @@ __all__ = [
     "compare",
     "comparison_markdown",
     "gate",
+    "load_run",
     "summary",
     "table",
     "to_json",
@@ -256,3 +261,24 @@ def gate(run: EvalRun, thresholds: Mapping[str, float]) -> list[str]:
 
 def dumps(data: Mapping[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str)
+
+
+def load_run(path: str | Path) -> EvalRun:
+    """Read an ``EvalRun`` back from a ``report.json`` (for ``agentkit eval compare``)."""
+    file = Path(path)
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise DataError(f"{file}: not a readable eval report ({exc})", code="report_invalid") from exc
+    fields = set(EvalRun.model_fields)
+    run = {k: v for k, v in data.items() if k in fields}
+    for case in run.get("transcripts", []):
+        case.pop("passed", None)
+        for turn in case.get("turns", []):
+            turn.pop("passed", None)
+    try:
+        return EvalRun.model_validate(run)
+    except PydanticValidationError as exc:
+        raise DataError(
+            f"{file}: not an agentkit eval report ({exc.errors()[0]['msg']})", code="report_invalid"
+        ) from exc

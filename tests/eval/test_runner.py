@@ -174,12 +174,14 @@ def test_eval_run_cli_writes_reports_and_gates(project: ak.Project, tmp_path: Pa
     out = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md")])
     assert out.exit_code == 0, out.output
     report = json.loads((tmp_path / "r.json").read_text())
-    assert report["summary"]["overall"]["scope_violations"] == 0 and "baseline" in report and "comparison" in report
+    assert report["summary"]["overall"]["scope_violations"] == 0 and "baseline_run" in report and "comparison" in report
     assert "fact_recall" in (tmp_path / "r.md").read_text()
     gated = CliRunner().invoke(main, [*args, "--gate", "fact_recall=1.01"])
     assert gated.exit_code == 1 and "gate failed: fact_recall" in gated.output
     bad = CliRunner().invoke(main, [*args, "--gate", "fact_recall"])
     assert bad.exit_code == 2
+    same = CliRunner().invoke(main, ["eval", "compare", str(tmp_path / "r.json"), str(tmp_path / "r.json")])
+    assert same.exit_code == 0 and "fact_recall" in same.output
 
 
 CHROMIUM_FLAGS = [
