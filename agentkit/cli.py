@@ -85,7 +85,8 @@ def main(ctx: click.Context, config: str) -> None:
     ctx.obj["config"] = config
     import logging
 
-    logging.getLogger("bm25s").setLevel(logging.WARNING)  # its index-build chatter is not for users
+    # bm25s sets its own logger to DEBUG when imported; its index-build chatter is not for users.
+    logging.getLogger("bm25s").addFilter(lambda record: record.levelno >= logging.WARNING)
 
 
 @main.command()

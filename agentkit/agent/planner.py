@@ -30,7 +30,7 @@ from langchain_core.tools import BaseTool
 __all__ = ["PlannerModel"]
 
 _KEY = re.compile(r"\b([a-z]_\d{3,6})\b")
-MAX_FEATURES = 6
+MAX_FEATURES = 12
 
 
 class PlannerModel(BaseChatModel):
@@ -38,7 +38,7 @@ class PlannerModel(BaseChatModel):
 
     bound_tools: tuple[str, ...] = ("search_help_center", "search_catalog", "get_features")
     max_features: int = MAX_FEATURES
-    max_views: int = 3
+    max_views: int = 5
     """Views read per turn: one ``get_features`` call for each of the best-ranked views."""
 
     @property
@@ -69,7 +69,7 @@ class PlannerModel(BaseChatModel):
             if "search_help_center" in self.bound_tools:
                 calls.append(_call("search_help_center", {"query": question[:500], "k": 3}, step, 0))
             if "search_catalog" in self.bound_tools:
-                calls.append(_call("search_catalog", {"intent": question[:500], "k": 8}, step, 1))
+                calls.append(_call("search_catalog", {"intent": question[:500], "k": 20}, step, 1))
             if calls:
                 return AIMessage(content="", tool_calls=calls)
         if "get_features" in self.bound_tools and "get_features" not in done:

@@ -60,7 +60,9 @@ def test_demo_once_answers_each_customer_from_their_own_data(demo: tuple[Path, a
         reply = json.loads(result.stdout)
         features = reply["trace"]["features"]
         assert features, reply
-        assert {f["key"] for f in features} <= own_orders(project, customer)
+        order_keys = {f["key"] for f in features if f["ref"].startswith(("order_status.", "refunds."))}
+        assert order_keys <= own_orders(project, customer)
+        assert {f["key"] for f in features if f["ref"].startswith("customer_profile.")} <= {customer}
         assert reply["trace"]["documents_cited"]  # a help-center passage, cited by id
         assert "[order_status." in reply["answer"]
         answers[customer] = reply["answer"]
