@@ -65,10 +65,13 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
+    import importlib
+
+    if name == "eval":  # the evaluation package: ak.eval.run(...)
+        return importlib.import_module("agentkit.eval")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'agentkit' has no attribute {name!r}")
-    import importlib
 
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

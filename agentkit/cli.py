@@ -478,6 +478,13 @@ def eval_group() -> None:
 @click.option("--recorded", is_flag=True, help="Score the agent turns recorded in the transcripts; run no agent.")
 @click.option("--limit", type=int, help="Only the first N transcripts.")
 @click.option(
+    "--repeat",
+    type=int,
+    default=1,
+    show_default=True,
+    help="Run the full agent K times (uncached after the first): pass^k and flip rate.",
+)
+@click.option(
     "--cache",
     "cache_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -503,6 +510,7 @@ def eval_run(
     model_spec: str | None,
     recorded: bool,
     limit: int | None,
+    repeat: int,
     cache_dir: Path | None,
     out_dir: Path | None,
     json_out: Path | None,
@@ -567,7 +575,27 @@ def eval_run(
                     )
                 )  # type: ignore[arg-type]
     main_run = runs[0]
+    repeats = [main_run]
+    for _ in range(max(0, repeat - 1)):
+        repeats.append(
+            run_eval(
+                project,
+                cases,
+                model_factory=lambda: load_model(model_spec),
+                agent=agent,
+                baseline="full",
+                rag_agent=rag_agent,
+                cache_dir=None,
+                skipped=len(problems),
+            )
+        )
     click.echo(report.table(main_run, runs[1] if len(runs) > 1 else None))
+    if repeat > 1:
+        stats = report.repeat_stats(repeats)
+        click.echo(
+            f"repeat {stats['k']}: pass^k {stats['pass_k']:.3f}, pass@1 {stats['pass_1']:.3f}, "
+            f"flip rate {stats['flip_rate']:.3f} over {stats['cases']} case(s)"
+        )
     if len(runs) > 1:
         comparison = report.compare(runs[1], runs[0])
         click.echo(report.comparison_markdown(comparison))

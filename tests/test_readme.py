@@ -93,6 +93,18 @@ def test_console_commands_parse_and_token_issue_runs(tmp_path: Path) -> None:
         assert result.exit_code == 0, (args, result.output)
 
 
+def test_transcript_example_is_a_real_valid_case() -> None:
+    import json
+
+    from agentkit.eval.transcripts import Transcript
+
+    (block,) = blocks("json")
+    shown = Transcript.model_validate_json(block)
+    example = Path(__file__).parents[1] / "examples" / "support_bot" / "transcripts.jsonl"
+    real = [json.loads(line) for line in example.read_text().splitlines() if line.strip()]
+    assert json.loads(block) in real and shown.turns[0].expected is not None
+
+
 def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)

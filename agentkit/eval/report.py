@@ -22,6 +22,7 @@ __all__ = [
     "comparison_markdown",
     "gate",
     "load_run",
+    "repeat_stats",
     "summary",
     "table",
     "to_json",
@@ -282,3 +283,22 @@ def load_run(path: str | Path) -> EvalRun:
         raise DataError(
             f"{file}: not an agentkit eval report ({exc.errors()[0]['msg']})", code="report_invalid"
         ) from exc
+
+
+def repeat_stats(runs: Sequence[EvalRun]) -> dict[str, Any]:
+    """Over K runs of the same cases: pass^k (the share of cases that pass in all K tries) and the
+    flip rate (the share of cases whose outcome differs between tries)."""
+    outcomes: dict[str, list[bool]] = {}
+    for run in runs:
+        for case in run.transcripts:
+            outcomes.setdefault(case.id, []).append(case.passed)
+    cases = list(outcomes.values())
+    if not cases:
+        return {"k": len(runs), "cases": 0, "pass_k": None, "flip_rate": None}
+    return {
+        "k": len(runs),
+        "cases": len(cases),
+        "pass_k": sum(all(c) for c in cases) / len(cases),
+        "pass_1": sum(c[0] for c in cases) / len(cases),
+        "flip_rate": sum(len(set(c)) > 1 for c in cases) / len(cases),
+    }

@@ -246,3 +246,17 @@ def test_html_report_renders_charts_and_opens_a_case_in_chromium(full: EvalRun, 
         check=False,
     )
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_repeat_stats_measure_pass_k_and_flips(full: EvalRun) -> None:
+    from agentkit.eval.report import repeat_stats
+
+    stats = repeat_stats([full, full, full])
+    assert stats["k"] == 3 and stats["flip_rate"] == 0.0  # the planner is deterministic
+    assert stats["pass_k"] == stats["pass_1"]
+    flipped = full.model_copy(
+        update={"transcripts": [t.model_copy(update={"error": "boom"}) for t in full.transcripts]}
+    )
+    mixed = repeat_stats([full, flipped])
+    assert mixed["pass_k"] == 0.0
+    assert mixed["flip_rate"] == stats["pass_1"]  # every case that passed once now flips
