@@ -476,6 +476,7 @@ def eval_group() -> None:
 @click.option("--rag-agent", default="faq_bot", show_default=True, help="Agent used for the rag-only baseline.")
 @click.option("--model", "model_spec", help="provider:name (default: the offline planner).")
 @click.option("--recorded", is_flag=True, help="Score the agent turns recorded in the transcripts; run no agent.")
+@click.option("--judge", "judge_spec", help="provider:name of an optional LLM judge (reported, never gated).")
 @click.option("--limit", type=int, help="Only the first N transcripts.")
 @click.option(
     "--repeat",
@@ -509,6 +510,7 @@ def eval_run(
     rag_agent: str,
     model_spec: str | None,
     recorded: bool,
+    judge_spec: str | None,
     limit: int | None,
     repeat: int,
     cache_dir: Path | None,
@@ -590,6 +592,26 @@ def eval_run(
             )
         )
     click.echo(report.table(main_run, runs[1] if len(runs) > 1 else None))
+    judged: dict[str, float] | None = None
+    if judge_spec is not None:
+        from agentkit.eval.judge import CachedJudge, ChatModelJudge
+
+        judge = CachedJudge(ChatModelJudge(load_model(judge_spec), judge_spec), cache / "judge")
+        verdicts = [
+            judge.judge(turn.question, turn.answer, json.dumps(turn.features_read, default=str)[:6000])
+            for case in main_run.transcripts
+            for turn in case.turns
+            if turn.scored
+        ]
+        if verdicts:
+            judged = {
+                "faithfulness": sum(v.faithfulness for v in verdicts) / len(verdicts),
+                "helpfulness": sum(v.helpfulness for v in verdicts) / len(verdicts),
+            }
+            click.echo(
+                f"judge {judge_spec} (not gated): faithfulness {judged['faithfulness']:.3f}, "
+                f"helpfulness {judged['helpfulness']:.3f} over {len(verdicts)} turn(s)"
+            )
     if repeat > 1:
         stats = report.repeat_stats(repeats)
         click.echo(
@@ -607,6 +629,8 @@ def eval_run(
         (out_dir / "report.html").write_text(to_html(main_run, runs[1] if len(runs) > 1 else None, comparison))
     if json_out is not None:
         data = report.to_json(main_run, thresholds=thresholds)
+        if judged is not None:
+            data["judge"] = {"model": judge_spec, **judged}
         if len(runs) > 1:
             data["baseline_run"] = report.to_json(runs[1])
             data["comparison"] = dict(report.compare(runs[1], runs[0]))

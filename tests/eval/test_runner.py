@@ -176,8 +176,9 @@ def test_eval_run_cli_writes_reports_and_gates(project: ak.Project, tmp_path: Pa
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["summary"]["overall"]["scope_violations"] == 0 and "baseline_run" in report and "comparison" in report
     assert "fact_recall" in (tmp_path / "r.md").read_text()
-    gated = CliRunner().invoke(main, [*args, "--gate", "fact_recall=1.01"])
+    gated = CliRunner().invoke(main, [*args, "--gate", "fact_recall=1.01", "--judge", "planner"])
     assert gated.exit_code == 1 and "gate failed: fact_recall" in gated.output
+    assert "judge planner (not gated)" in gated.output  # the judge reports; it never decides the gate
     bad = CliRunner().invoke(main, [*args, "--gate", "fact_recall"])
     assert bad.exit_code == 2
     same = CliRunner().invoke(main, ["eval", "compare", str(tmp_path / "r.json"), str(tmp_path / "r.json")])
