@@ -64,7 +64,7 @@ def ensure_demo(target: Path, *, rebuild: bool = False, log: Callable[[str], Non
 
 def load_model(spec: str | None) -> BaseChatModel:
     """``None``: the offline planner. ``provider:name``: LangChain's ``init_chat_model``."""
-    if spec is None or spec == "planner":
+    if spec is None or spec in ("planner", "offline"):
         return PlannerModel()
     from langchain.chat_models import init_chat_model
 

@@ -476,6 +476,7 @@ def eval_group() -> None:
 @click.option("--rag-agent", default="faq_bot", show_default=True, help="Agent used for the rag-only baseline.")
 @click.option("--model", "model_spec", help="provider:name (default: the offline planner).")
 @click.option("--recorded", is_flag=True, help="Score the agent turns recorded in the transcripts; run no agent.")
+@click.option("--concurrency", default=1, show_default=True, help="Transcripts replayed at once.")
 @click.option("--judge", "judge_spec", help="provider:name of an optional LLM judge (reported, never gated).")
 @click.option("--limit", type=int, help="Only the first N transcripts.")
 @click.option(
@@ -510,6 +511,7 @@ def eval_run(
     rag_agent: str,
     model_spec: str | None,
     recorded: bool,
+    concurrency: int,
     judge_spec: str | None,
     limit: int | None,
     repeat: int,
@@ -574,6 +576,7 @@ def eval_run(
                         rag_agent=rag_agent,
                         progress=progress,
                         cache_dir=cache,
+                        concurrency=max(1, concurrency),
                     )
                 )  # type: ignore[arg-type]
     main_run = runs[0]

@@ -261,3 +261,8 @@ def test_repeat_stats_measure_pass_k_and_flips(full: EvalRun) -> None:
     mixed = repeat_stats([full, flipped])
     assert mixed["pass_k"] == 0.0
     assert mixed["flip_rate"] == stats["pass_1"]  # every case that passed once now flips
+
+
+def test_concurrent_replay_scores_the_same(project: ak.Project, transcripts: list[Transcript], full: EvalRun) -> None:
+    parallel = run_eval(project, transcripts, model_factory=PlannerModel, concurrency=3)
+    assert scores(parallel) == scores(full)
