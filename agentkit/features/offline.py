@@ -416,7 +416,10 @@ class OfflineStore:
 
     # --- system tables (audit) ---------------------------------------------------------------------
 
-    def _system_table(self, name: str, schema: pa.Schema, *, create: bool) -> Table | None:
+    def _system_table(
+        self, name: str, schema: pa.Schema, *, create: bool, properties: dict[str, str] | None = None
+    ) -> Table | None:
+        """Load an internal table, creating it when asked (tolerating a concurrent creator)."""
         from pyiceberg.exceptions import NoSuchTableError
 
         ident = self._ident(name)
@@ -426,8 +429,8 @@ class OfflineStore:
             if not create:
                 return None
         try:
-            return self.catalog().create_table(ident, schema=schema)
-        except Exception:  # created concurrently
+            return self.catalog().create_table(ident, schema=schema, properties=properties or {})
+        except Exception:  # created concurrently (backends report it differently)
             if not self.catalog().table_exists(ident):
                 raise
             return self.catalog().load_table(ident)
@@ -454,23 +457,10 @@ class OfflineStore:
     # --- registry of applied definitions ----------------------------------------------------------
 
     def _registry(self, create: bool) -> Table | None:
-        from pyiceberg.exceptions import NoSuchTableError
-
-        ident = self._ident(REGISTRY_TABLE)
-        try:
-            return self.catalog().load_table(ident)
-        except NoSuchTableError:
-            if not create:
-                return None
-        try:
-            # Conflicts must surface (no silent internal retry): each version is claimed once.
-            return self.catalog().create_table(
-                ident, schema=REGISTRY_SCHEMA, properties={"commit.retry.num-retries": "0"}
-            )
-        except Exception:  # created concurrently (backends report it differently)
-            if not self.catalog().table_exists(ident):
-                raise
-            return self.catalog().load_table(ident)
+        # Conflicts must surface (no silent internal retry): each version is claimed once.
+        return self._system_table(
+            REGISTRY_TABLE, REGISTRY_SCHEMA, create=create, properties={"commit.retry.num-retries": "0"}
+        )
 
     def applied(self) -> tuple[int, str, str | None] | None:
         """The latest applied (version, definitions JSON, policy JSON), or ``None``."""
