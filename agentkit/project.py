@@ -51,6 +51,8 @@ from agentkit.scoping import OfflineScopeSource, OnlineScopeSource
 __all__ = ["Applied", "Project", "parse_as_of"]
 
 log = logging.getLogger(__name__)
+REGISTRY_RECHECK = 1.0
+"""Seconds between checks for a newer applied version in long-running processes."""
 Progress = Callable[[str, int, int], None]
 """``progress(view, done, total)`` callbacks for long operations (the CLI draws a bar)."""
 
@@ -135,6 +137,7 @@ class Project:
         self._online = online
         self._offline = offline
         self._applied: Applied | None = None
+        self._applied_checked = 0.0
         self._audit: AuditLog | None = None
         self._policy: tuple[int, Policy] | None = None
         self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
@@ -185,9 +188,20 @@ class Project:
         return self._desired
 
     def applied(self, *, refresh: bool = False) -> Applied:
-        """The applied definitions: what reads and the server enforce (not the file on disk)."""
+        """The applied definitions: what reads and the server enforce (not the file on disk).
+
+        A long-running process (the server) notices a newer ``apply`` within ``REGISTRY_RECHECK``
+        seconds: it re-reads the registry copy's version at most that often.
+        """
         if self._applied is not None and not refresh:
-            return self._applied
+            now = time.monotonic()
+            if now - self._applied_checked < REGISTRY_RECHECK:
+                return self._applied
+            self._applied_checked = now
+            latest = self.online.registry()
+            if latest is None or latest.version == self._applied.version:
+                return self._applied
+        self._applied_checked = time.monotonic()
         copy = self.online.registry()
         if copy is None or refresh:
             recorded = self.offline.applied()

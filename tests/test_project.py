@@ -166,3 +166,17 @@ def test_redis_online_store_serves_the_project(make_project: ProjectFactory, red
         online = project.online
         assert isinstance(online, RedisOnlineStore)
         online.delete_all()
+
+
+def test_a_running_process_picks_up_a_new_apply(project: ak.Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    import agentkit.project as project_module
+
+    monkeypatch.setattr(project_module, "REGISTRY_RECHECK", 0.0)
+    ingest(project, order_row("o_1", "2026-11-01T10:00:00Z"))
+    project.materialize()
+    assert project.applied().version == 1
+    other = ak.Project.load(project.root / "agentkit.toml")  # e.g. the CLI, while a server keeps running
+    features = other.root / "features.py"
+    features.write_text(features.read_text().replace('description="Minutes until delivery."', 'description="ETA."'))
+    ak.Project.load(other.root / "agentkit.toml").apply()
+    assert project.applied().version == 2  # no restart needed
