@@ -8,6 +8,7 @@ point-in-time. Verified *keys* are cached; tokens are verified on every request.
 from __future__ import annotations
 
 import json
+import os
 import re
 import secrets
 import uuid
@@ -73,8 +74,17 @@ class TokenService:
             if not create:
                 return None
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            # Create-exclusive: when two callers race (parallel tool calls, two processes), exactly
+            # one secret is written and both use it.
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+            tmp.write_text(secrets.token_urlsafe(48))
+            tmp.chmod(0o600)
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                pass
+            finally:
+                tmp.unlink(missing_ok=True)
         return path.read_text().strip().encode()
 
     def keys(self) -> dict[str, _Key]:

@@ -171,3 +171,23 @@ def test_a_thousand_mutated_tokens_are_refused_and_valid_ones_still_pass(service
             assert accepted(service, sign(service, rng.choice(["rot-1", "rot-2", "hs"])))
             controls += 1
     assert refused >= 990 and controls == 100
+
+
+def test_concurrent_first_use_of_the_dev_key_agrees_on_one_secret(tmp_path: Path) -> None:
+    import threading
+
+    config = ak.load_config(write_project(tmp_path / "p"))
+    tokens: list[str] = []
+    barrier = threading.Barrier(8)
+
+    def issue() -> None:
+        barrier.wait()
+        tokens.append(TokenService(config).issue(agent="support_bot", subject="c_1"))
+
+    threads = [threading.Thread(target=issue) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    verifier = TokenService(config)
+    assert all(accepted(verifier, t) for t in tokens) and len(tokens) == 8
