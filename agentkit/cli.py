@@ -109,13 +109,46 @@ def init(directory: Path, name: str | None) -> None:
     )
 
 
+def _eval_gate(project: Any, transcripts: Path, limit: int | None, max_drop: float) -> list[str]:
+    """Evaluate the applied and the planned definitions on the same transcripts; the regressions."""
+    from agentkit.agent import PlannerModel
+    from agentkit.eval import report
+    from agentkit.eval.runner import run_eval
+    from agentkit.eval.transcripts import load_transcripts_lenient
+
+    cases = load_transcripts_lenient(transcripts)[0][:limit]
+    current = run_eval(project, cases, model_factory=PlannerModel)
+    planned = run_eval(project.preview(), cases, model_factory=PlannerModel)
+    comparison = report.compare(current, planned)
+    click.echo(report.comparison_markdown(comparison))
+    failures = report.gate(planned, dict(project.config.eval.thresholds))
+    old, new = report.summary(current)["overall"], report.summary(planned)["overall"]
+    for metric in ("fact_recall", "feature_recall"):
+        before, after = old.get(metric) or 0.0, new.get(metric) or 0.0
+        if after < before - max_drop:
+            failures.append(f"{metric} drops from {before:.3f} to {after:.3f} with the planned definitions")
+    return failures
+
+
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option(
+    "--eval",
+    "eval_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also replay these transcripts with the applied and the planned definitions (offline planner).",
+)
+@click.option("--eval-limit", type=int, help="Only the first N transcripts for --eval.")
+@click.option("--max-drop", default=0.0, show_default=True, help="Allowed drop in fact/feature recall for --eval.")
 @click.pass_context
 @handle_errors
-def plan(ctx: click.Context, as_json: bool) -> None:
-    """Show what `apply` would change (entities, views, features and their tables)."""
-    result = _project(ctx).plan()
+def plan(ctx: click.Context, as_json: bool, eval_file: Path | None, eval_limit: int | None, max_drop: float) -> None:
+    """Show what `apply` would change (entities, views, features and their tables).
+
+    With --eval, exit 1 when the planned definitions make the eval regress (e.g. a feature
+    description change that breaks catalog search)."""
+    project = _project(ctx)
+    result = project.plan()
     if as_json:
         _emit_json(
             {
@@ -135,16 +168,36 @@ def plan(ctx: click.Context, as_json: bool) -> None:
         )
     else:
         click.echo(result.render())
+    if eval_file is not None:
+        failures = _eval_gate(project, eval_file, eval_limit, max_drop)
+        for failure in failures:
+            click.echo(f"eval gate failed: {failure}", err=True)
+        if failures:
+            sys.exit(EXIT_GATE)
 
 
 @main.command()
 @click.option("--allow-destructive", is_flag=True, help="Also drop views/columns and reset changed types.")
+@click.option(
+    "--eval",
+    "eval_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Refuse to apply when these transcripts regress with the planned definitions.",
+)
+@click.option("--eval-limit", type=int)
+@click.option("--max-drop", default=0.0, show_default=True)
 @click.pass_context
 @handle_errors
-def apply(ctx: click.Context, allow_destructive: bool) -> None:
+def apply(
+    ctx: click.Context, allow_destructive: bool, eval_file: Path | None, eval_limit: int | None, max_drop: float
+) -> None:
     """Create and evolve the Iceberg tables and record the definitions as a new version."""
     project = _project(ctx)
     click.echo(project.plan().render())
+    if eval_file is not None:
+        failures = _eval_gate(project, eval_file, eval_limit, max_drop)
+        if failures:
+            raise PlanError("apply refused: " + "; ".join(failures), code="eval_regressed")
     result = project.apply(allow_destructive=allow_destructive)
     if result.version is None:
         click.echo("Nothing to apply.")

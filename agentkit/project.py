@@ -138,6 +138,7 @@ class Project:
         self._offline = offline
         self._applied: Applied | None = None
         self._applied_checked = 0.0
+        self._preview: Applied | None = None
         self._audit: AuditLog | None = None
         self._policy: tuple[int, Policy] | None = None
         self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
@@ -193,6 +194,8 @@ class Project:
         A long-running process (the server) notices a newer ``apply`` within ``REGISTRY_RECHECK``
         seconds: it re-reads the registry copy's version at most that often.
         """
+        if self._preview is not None:
+            return self._preview
         if self._applied is not None and not refresh:
             now = time.monotonic()
             if now - self._applied_checked < REGISTRY_RECHECK:
@@ -211,6 +214,20 @@ class Project:
             self.online.publish_registry(copy)
         self._applied = Applied(copy.version, Definitions.from_json(copy.definitions), copy.policy)
         return self._applied
+
+    def preview(self) -> Project:
+        """This project as if the definitions and policy on disk were applied — nothing is written.
+
+        Reads go to the same stores (features the tables don't have yet read as empty); the catalog,
+        the policy and the agent's tools follow the planned definitions. Used to evaluate a change
+        before ``apply`` (``agentkit plan --eval``).
+        """
+        clone = Project(
+            self.config, definitions=self.definitions, online=self.online, offline=self.offline, embedder=self._embedder
+        )
+        clone._docs = self._docs
+        clone._preview = Applied(-1, self.definitions, self._policy_json())
+        return clone
 
     def _applied_or_none(self) -> Applied | None:
         recorded = self.offline.applied()

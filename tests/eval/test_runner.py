@@ -266,3 +266,31 @@ def test_repeat_stats_measure_pass_k_and_flips(full: EvalRun) -> None:
 def test_concurrent_replay_scores_the_same(project: ak.Project, transcripts: list[Transcript], full: EvalRun) -> None:
     parallel = run_eval(project, transcripts, model_factory=PlannerModel, concurrency=3)
     assert scores(parallel) == scores(full)
+
+
+def test_plan_and_apply_refuse_a_change_that_makes_the_eval_regress(project: ak.Project) -> None:
+    from click.testing import CliRunner
+
+    from agentkit.cli import main
+
+    config = project.root / "agentkit.toml"
+    transcripts = str(example_dir() / "transcripts.jsonl")
+    original = config.read_text()
+    try:
+        narrowed = original.replace(
+            'views = ["customer_profile", "order_status", "courier_location", "restaurant_status", "refunds"]\npii',
+            'views = ["customer_profile", "courier_location", "restaurant_status", "refunds"]\npii',
+        )
+        assert narrowed != original
+        config.write_text(narrowed)
+        args = ["--config", str(config)]
+        planned = CliRunner().invoke(main, [*args, "plan", "--eval", transcripts, "--eval-limit", "3"])
+        assert planned.exit_code == 1 and "feature_recall drops" in planned.output
+        refused = CliRunner().invoke(main, [*args, "apply", "--eval", transcripts, "--eval-limit", "3"])
+        assert refused.exit_code == 1 and "apply refused" in refused.output
+        assert ak.Project.load(config).applied().version == project.applied().version  # nothing applied
+        config.write_text(original)
+        same = CliRunner().invoke(main, [*args, "plan", "--eval", transcripts, "--eval-limit", "3"])
+        assert same.exit_code == 0, same.output  # positive control: no change, no regression
+    finally:
+        config.write_text(original)
