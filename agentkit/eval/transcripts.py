@@ -86,35 +86,44 @@ class Transcript(_Model):
         return [t.text for t in self.turns if t.role == "customer"]
 
 
-def iter_transcripts(path: Path) -> Iterator[Transcript]:
-    """Parse a JSON-lines file; the first bad line raises :class:`DataError` naming it."""
+def _parse_line(path: Path, number: int, line: str) -> Transcript:
+    """One JSON line as a transcript; a mistake raises :class:`DataError` naming file, line, field."""
+    try:
+        data = json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})", code="transcript_invalid") from exc
+    try:
+        return Transcript.model_validate(data)
+    except PydanticValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "(line)"
+        raise DataError(
+            f"{path}:{number}: field '{where}': {err['msg'].removeprefix('Value error, ')}",
+            code="transcript_invalid",
+        ) from exc
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
     if not path.is_file():
         raise DataError(f"{path}: no such transcripts file", code="transcripts_missing")
-    seen: dict[str, int] = {}
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})", code="transcript_invalid") from exc
-            try:
-                transcript = Transcript.model_validate(data)
-            except PydanticValidationError as exc:
-                err = exc.errors()[0]
-                where = ".".join(str(p) for p in err["loc"]) or "(line)"
-                raise DataError(
-                    f"{path}:{number}: field '{where}': {err['msg'].removeprefix('Value error, ')}",
-                    code="transcript_invalid",
-                ) from exc
-            if transcript.id in seen:
-                raise DataError(
-                    f"{path}:{number}: transcript id '{transcript.id}' already used on line {seen[transcript.id]}",
-                    code="transcript_duplicate",
-                )
-            seen[transcript.id] = number
-            yield transcript
+            if line.strip():
+                yield number, line
+
+
+def iter_transcripts(path: Path) -> Iterator[Transcript]:
+    """Parse a JSON-lines file; the first bad line raises :class:`DataError` naming it."""
+    seen: dict[str, int] = {}
+    for number, line in _lines(path):
+        transcript = _parse_line(path, number, line)
+        if transcript.id in seen:
+            raise DataError(
+                f"{path}:{number}: transcript id '{transcript.id}' already used on line {seen[transcript.id]}",
+                code="transcript_duplicate",
+            )
+        seen[transcript.id] = number
+        yield transcript
 
 
 def load_transcripts(path: str | Path) -> list[Transcript]:
@@ -125,24 +134,15 @@ def load_transcripts_lenient(path: str | Path) -> tuple[list[Transcript], list[s
     """Every valid transcript, and one message per invalid line (file, line, field) — a run goes
     on with the valid lines and reports how many were skipped."""
     file = Path(path)
-    if not file.is_file():
-        raise DataError(f"{file}: no such transcripts file", code="transcripts_missing")
     good: list[Transcript] = []
     problems: list[str] = []
     seen: set[str] = set()
-    lines = file.read_text(encoding="utf-8").splitlines()
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        single = file.with_name(f".{file.name}.line")
+    for number, line in _lines(file):
         try:
-            single.write_text(line + "\n", encoding="utf-8")
-            (transcript,) = list(iter_transcripts(single))
+            transcript = _parse_line(file, number, line)
         except DataError as exc:
-            problems.append(exc.message.replace(str(single), f"{file}").replace(":1:", f":{number}:", 1))
+            problems.append(exc.message)
             continue
-        finally:
-            single.unlink(missing_ok=True)
         if transcript.id in seen:
             problems.append(f"{file}:{number}: transcript id '{transcript.id}' is a duplicate; skipped")
             continue

@@ -71,3 +71,15 @@ def test_each_mistake_names_file_line_and_field(tmp_path: Path, line: object, me
     with pytest.raises(ak.DataError) as info:
         load_transcripts(write(tmp_path, GOOD, line))
     assert message in info.value.message
+
+
+def test_lenient_loading_keeps_valid_lines_and_reports_the_others(tmp_path: Path) -> None:
+    from agentkit.eval.transcripts import load_transcripts_lenient
+
+    path = write(tmp_path, GOOD, "{not json", {**GOOD, "id": "t2", "colour": "red"}, GOOD, {**GOOD, "id": "t3"})
+    good, problems = load_transcripts_lenient(path)
+    assert [t.id for t in good] == ["t1", "t3"]
+    assert len(problems) == 3
+    assert problems[0].startswith(f"{path}:2: not valid JSON")
+    assert problems[1].startswith(f"{path}:3: field 'colour'")
+    assert problems[2] == f"{path}:4: transcript id 't1' is a duplicate; skipped"
