@@ -301,7 +301,7 @@ def features_get(
     else:
         if not keys:
             raise UsageError("name at least one --key (or read as an end user with --user and --agent)")
-        result = project.read_features(list(refs), list(keys), as_of=as_of)
+        result = project.read_features_unscoped(list(refs), list(keys), as_of=as_of)
     if as_json:
         _emit_json(
             {

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -419,7 +420,7 @@ class Project:
 
     # --- the read path --------------------------------------------------------------------------------
 
-    def read_features(
+    def read_features_unscoped(
         self,
         features: Sequence[str],
         keys: Sequence[str],
@@ -429,7 +430,8 @@ class Project:
     ) -> FeatureRows:
         """Unscoped read for platform code: the given keys' values, live or point-in-time.
 
-        Never expose this to an agent-facing surface: it checks no principal, policy or scope.
+        Never expose this to an agent-facing surface: it checks no principal, policy or scope. Agents
+        and anything acting for an end user read through :meth:`get_features`.
         """
         started = time.perf_counter_ns()
         when = parse_as_of(as_of)
@@ -454,6 +456,23 @@ class Project:
             self.audit.write(record)
         record.keys_served = [r.key for r in rows.rows]
         return rows
+
+    def read_features(
+        self,
+        features: Sequence[str],
+        keys: Sequence[str],
+        *,
+        as_of: datetime | str | None = None,
+        snapshots: Mapping[str, int] | None = None,
+    ) -> FeatureRows:
+        """Deprecated alias of :meth:`read_features_unscoped` (renamed so the danger is in the name)."""
+        warnings.warn(
+            "Project.read_features is deprecated: it is the unscoped platform read, now named "
+            "read_features_unscoped; agents must read through get_features",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.read_features_unscoped(features, keys, as_of=as_of, snapshots=snapshots)
 
     # --- the user-scoped read path (every agent-facing surface uses this) -------------------------
 

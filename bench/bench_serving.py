@@ -16,7 +16,7 @@ Method (as in /work/shared/bench-anchors/README.md):
   then R interleaved rounds. Every call is timed on its own with ``perf_counter_ns`` (Feast inside
   its worker process, agentkit in this process). p50/p99/p99.9/mean pool all calls; a ratio is the
   median over rounds of round-p50(A) / round-p50(B), a delta the median over rounds of
-  round-p50(A) - round-p50(B). Candidates (batch 1): unscoped ``read_features(refs, [key])``; scoped
+  round-p50(A) - round-p50(B). Candidates (batch 1): unscoped ``read_features_unscoped(refs, [key])``; scoped
   ``get_features(Principal(agent="bench_bot", subject=key), refs, entity_key=key)`` (policy + scope +
   read + mask + audit; the Principal is built per call, as a server does per request); the same
   without ``entity_key`` (the scope rule picks the caller's own row); the floor, raw
@@ -83,7 +83,7 @@ from agentkit import Principal, Project  # noqa: E402
 
 # candidate key -> label in the table
 CANDIDATES = {
-    "agentkit": "unscoped read_features",
+    "agentkit": "unscoped read_features_unscoped",
     "scoped": "scoped get_features(key)",
     "scoped_own": "scoped, own row (no key)",
     "floor": "floor online.read",
@@ -144,7 +144,7 @@ def bench_reads(
     """Unscoped, scoped (batch 1), raw online.read (floor) and Feast, for batch 1 and batch 100."""
     key = pool[42]
     out: dict[str, Any] = {
-        "first_read_ms": first_call_ms(project, lambda p: p.read_features(REFS, [key])),
+        "first_read_ms": first_call_ms(project, lambda p: p.read_features_unscoped(REFS, [key])),
         "first_scoped_ms": first_call_ms(
             project, lambda p: p.get_features(Principal(agent=AGENT, subject=key), REFS, entity_key=key)
         ),
@@ -152,7 +152,9 @@ def bench_reads(
     view = project.applied().definitions.view(VIEW)
     online = project.online
     for batch, calls in ((1, cfg["calls_1"]), (100, cfg["calls_100"])):
-        cands: dict[str, Candidate] = {"agentkit": lambda b: timed_calls(lambda k: project.read_features(REFS, k), b)}
+        cands: dict[str, Candidate] = {
+            "agentkit": lambda b: timed_calls(lambda k: project.read_features_unscoped(REFS, k), b)
+        }
         if batch == 1:
             cands["scoped"] = scoped(project)
             cands["scoped_own"] = scoped(project, own=True)
@@ -182,7 +184,7 @@ def check_values(project: Project, table: pa.Table, feast: FeastPeer | None, i: 
     scoped read's answers and refusals."""
     key = table.column("user_id")[i].as_py()
     want = {f: table.column(f)[i].as_py() for f in FEATURES}
-    got = project.read_features(REFS, [key]).rows[0].values
+    got = project.read_features_unscoped(REFS, [key]).rows[0].values
     res: dict[str, Any] = {"key": key}
     res["agentkit_matches_source"] = all(same(got[f"{VIEW}.{f}"], w) for f, w in want.items())
     res |= check_scoped(project, key, table.column("user_id")[i + 1].as_py())

@@ -168,7 +168,7 @@ def scoped(project: Project, *, own: bool = False) -> Candidate:
 
 def check_scoped(project: Project, key: str, other: str) -> dict[str, Any]:
     """The scoped answers equal the unscoped one; another user's key, an unknown agent are refused."""
-    want = project.read_features(REFS, [key]).rows[0].values
+    want = project.read_features_unscoped(REFS, [key]).rows[0].values
     me = Principal(agent=AGENT, subject=key)
     got = project.get_features(me, REFS, entity_key=key).rows
     own = project.get_features(me, REFS).rows
@@ -256,7 +256,7 @@ def profile_paths(project: Project, pool: list[str], calls: int, top: int = 14) 
     stats: dict[str, dict[str, tuple[float, float, float]]] = {}
     pycalls: dict[str, float] = {}
     for label, fn in (
-        ("unscoped", lambda b: timed_calls(lambda k: project.read_features(REFS, k), b)),
+        ("unscoped", lambda b: timed_calls(lambda k: project.read_features_unscoped(REFS, k), b)),
         ("scoped", scoped(project)),
     ):
         fn(keys[:50])

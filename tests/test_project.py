@@ -28,7 +28,7 @@ def test_materialize_then_live_reads(project: ak.Project) -> None:
     )
     (result,) = project.materialize(["order_status"])
     assert (result.mode, result.keys, result.rows_read) == ("full", 2, 3)
-    rows = project.read_features(REFS, ["o_1", "o_2", "o_404"])
+    rows = project.read_features_unscoped(REFS, ["o_1", "o_2", "o_404"])
     assert [r.values for r in rows.rows] == [
         {"order_status.status": "preparing", "order_status.eta_minutes": 25},
         {"order_status.status": "placed", "order_status.eta_minutes": 30},
@@ -46,7 +46,7 @@ def test_materialize_is_incremental_after_appends_and_up_to_date_when_nothing_ch
     ingest(project, order_row("o_9", "2026-11-01T10:30:00Z", eta_minutes=3))
     inc = project.materialize(["order_status"])[0]
     assert (inc.mode, inc.rows_read, inc.keys) == ("incremental", 2, 2)
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+    assert project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
         "order_status.eta_minutes": 10
     }
 
@@ -58,7 +58,7 @@ def test_a_rewrite_between_materializations_falls_back_to_full(project: ak.Proje
         "order_status", pa.Table.from_pylist([order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=41)]), upsert=True
     )
     assert project.materialize(["order_status"])[0].mode == "full"
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+    assert project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
         "order_status.eta_minutes": 41
     }
 
@@ -67,12 +67,12 @@ def test_push_is_visible_to_the_next_read_and_lands_in_iceberg(project: ak.Proje
     ingest(project, order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=40))
     project.materialize()
     project.push("order_status", [order_row("o_1", "2026-11-01T10:10:00Z", eta_minutes=12)])
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+    assert project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
         "order_status.eta_minutes": 12
     }
     assert project.offline.scan(project.applied().definitions.view("order_status")).num_rows == 2
     assert project.materialize(["order_status"])[0].mode in ("incremental", "full")
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+    assert project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
         "order_status.eta_minutes": 12
     }
 
@@ -80,13 +80,19 @@ def test_push_is_visible_to_the_next_read_and_lands_in_iceberg(project: ak.Proje
 def test_a_push_is_visible_to_another_process(project: ak.Project) -> None:
     ingest(project, order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=40))
     project.materialize()
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values["order_status.eta_minutes"] == 40
+    assert (
+        project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values["order_status.eta_minutes"]
+        == 40
+    )
     code = (
         "import agentkit as ak; p = ak.Project.load({!r}); "
         "p.push('order_status', [{{'order_id': 'o_1', 'event_time': '2026-11-01T10:05:00Z', 'eta_minutes': 7}}])"
     ).format(str(project.root / "agentkit.toml"))
     subprocess.run([sys.executable, "-c", code], check=True)
-    assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values["order_status.eta_minutes"] == 7
+    assert (
+        project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values["order_status.eta_minutes"]
+        == 7
+    )
 
 
 def test_reads_use_applied_definitions_not_the_file_on_disk(project: ak.Project) -> None:
@@ -95,15 +101,15 @@ def test_reads_use_applied_definitions_not_the_file_on_disk(project: ak.Project)
     features_py = project.root / "features.py"
     features_py.write_text(features_py.read_text().replace('name="eta_minutes"', 'name="eta_mins"'))
     fresh = ak.Project.load(project.root / "agentkit.toml")
-    assert fresh.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].key == "o_1"
+    assert fresh.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].key == "o_1"
     with pytest.raises(ak.NotFoundError, match="did you mean eta_minutes"):
-        fresh.read_features(["order_status.eta_mins"], ["o_1"])
+        fresh.read_features_unscoped(["order_status.eta_mins"], ["o_1"])
 
 
 def test_nothing_applied_yet_says_so(make_project: ProjectFactory) -> None:
     project = make_project(apply=False)
     with pytest.raises(ak.NotFoundError, match="agentkit apply"):
-        project.read_features(REFS, ["o_1"])
+        project.read_features_unscoped(REFS, ["o_1"])
 
 
 def test_status_reports_rows_freshness_and_materialization(project: ak.Project) -> None:
@@ -135,7 +141,7 @@ def test_compact_rewrites_small_files_and_keeps_referenced_snapshots(project: ak
     # online store was materialized from.
     assert remaining == {materialized, current}
     assert report["snapshots_expired"] >= 3
-    assert len(project.read_features(REFS, [f"o_{i}" for i in range(4)], as_of=datetime.now(UTC)).rows) == 4
+    assert len(project.read_features_unscoped(REFS, [f"o_{i}" for i in range(4)], as_of=datetime.now(UTC)).rows) == 4
 
 
 def test_unreachable_catalog_is_a_clear_error(make_project: ProjectFactory) -> None:
@@ -152,12 +158,12 @@ def test_redis_online_store_serves_the_project(make_project: ProjectFactory, red
     try:
         ingest(project, order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=9))
         project.materialize()
-        assert project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+        assert project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
             "order_status.eta_minutes": 9
         }
         project.push("order_status", [order_row("o_1", "2026-11-01T10:01:00Z", eta_minutes=8)])
         fresh = ak.Project.load(project.root / "agentkit.toml")
-        assert fresh.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+        assert fresh.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
             "order_status.eta_minutes": 8
         }
     finally:
@@ -180,3 +186,11 @@ def test_a_running_process_picks_up_a_new_apply(project: ak.Project, monkeypatch
     features.write_text(features.read_text().replace('description="Minutes until delivery."', 'description="ETA."'))
     ak.Project.load(other.root / "agentkit.toml").apply()
     assert project.applied().version == 2  # no restart needed
+
+
+def test_the_old_unscoped_read_name_warns_and_still_reads(project: ak.Project) -> None:
+    ingest(project, order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=40))
+    project.materialize(["order_status"])
+    with pytest.warns(DeprecationWarning, match="read_features_unscoped"):
+        rows = project.read_features(["order_status.eta_minutes"], ["o_1"])
+    assert rows.rows[0].values == {"order_status.eta_minutes": 40}

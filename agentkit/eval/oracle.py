@@ -56,7 +56,7 @@ class Oracle:
         value: Any = None
         try:
             if fact.entity_key is not None:
-                rows = self.project.read_features([fact.feature], [fact.entity_key], as_of=as_of)
+                rows = self.project.read_features_unscoped([fact.feature], [fact.entity_key], as_of=as_of)
             else:
                 principal = Principal(agent=self.agent, subject=customer)
                 rows = self.project.get_features(principal, [fact.feature], as_of=as_of, surface="eval")
@@ -97,7 +97,7 @@ class Oracle:
         elif scope.kind == "owned_by":
             owner_ref = f"{scope.view}.{scope.column}"
             try:
-                rows = self.project.read_features([owner_ref], [key], as_of=as_of)
+                rows = self.project.read_features_unscoped([owner_ref], [key], as_of=as_of)
                 ok = any(r.values.get(owner_ref) == customer for r in rows.rows)
             except AgentkitError:
                 ok = False

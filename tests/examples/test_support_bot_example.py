@@ -207,7 +207,7 @@ def test_courier_reachable_only_while_carrying_the_order(
     me = ak.Principal(agent="support_bot", subject=t["customer_id"])
     rows = project.get_features(me, ["courier_location.minutes_away"], entity_key=courier, as_of=t["started_at"])
     assert rows.rows[0].values["courier_location.minutes_away"] >= 1
-    delivered = project.read_features(["order_status.delivered_at"], [order]).rows[0].values
+    delivered = project.read_features_unscoped(["order_status.delivered_at"], [order]).rows[0].values
     after = delivered["order_status.delivered_at"] + timedelta(minutes=5)
     with pytest.raises(ak.NotFoundError):
         project.get_features(me, ["courier_location.minutes_away"], entity_key=courier, as_of=after)
@@ -217,17 +217,17 @@ def test_point_in_time_replays_an_orders_history(project: ak.Project, transcript
     t = next(t for t in transcripts if t["id"] == "where-is-my-order-01")
     order = _first_fact(t, "order_status.status")["entity_key"]
     refs = ["order_status.status", "order_status.placed_at", "order_status.delivered_at", "order_status.eta_minutes"]
-    now = project.read_features(refs, [order]).rows[0].values
+    now = project.read_features_unscoped(refs, [order]).rows[0].values
     assert now["order_status.status"] == "delivered"
     just_placed = now["order_status.placed_at"] + timedelta(seconds=30)
-    then = project.read_features(refs, [order], as_of=just_placed).rows[0]
+    then = project.read_features_unscoped(refs, [order], as_of=just_placed).rows[0]
     assert then.values["order_status.status"] == "placed"
     assert then.values["order_status.delivered_at"] is None
-    at_turn = project.read_features(refs, [order], as_of=t["started_at"]).rows[0].values
+    at_turn = project.read_features_unscoped(refs, [order], as_of=t["started_at"]).rows[0].values
     assert at_turn["order_status.status"] == "picked_up"
     assert 0 < at_turn["order_status.eta_minutes"] < then.values["order_status.eta_minutes"]
     # At the very moment it was placed the platform did not know yet (available a few seconds later).
-    unknown = project.read_features(refs, [order], as_of=now["order_status.placed_at"])
+    unknown = project.read_features_unscoped(refs, [order], as_of=now["order_status.placed_at"])
     assert unknown.rows == () and unknown.missing == (order,)
 
 

@@ -20,7 +20,7 @@ def test_csv_ingest_converts_every_type(project: ak.Project, tmp_path: Path) -> 
     )
     result = project.ingest("order_status", path, available_at="2026-11-01T10:00:00Z")
     assert result.rows == 1
-    row = project.read_features(["order_status.*"], ["o_1"], as_of="2026-11-02T00:00:00Z").rows[0]
+    row = project.read_features_unscoped(["order_status.*"], ["o_1"], as_of="2026-11-02T00:00:00Z").rows[0]
     assert row.values == {
         "order_status.customer_id": "c_1",
         "order_status.status": "placed",

@@ -53,7 +53,9 @@ def test_adding_a_feature_is_schema_evolution_without_rewrite(project: ak.Projec
     assert result.evolved == ("order_status",)
     assert "courier_name" in changed.offline.column_names("order_status")
     assert changed.offline.table("order_status").inspect.data_files().num_rows == files_before
-    old = changed.read_features(["order_status.courier_name", "order_status.status"], ["o_1"], as_of=datetime.now(UTC))
+    old = changed.read_features_unscoped(
+        ["order_status.courier_name", "order_status.status"], ["o_1"], as_of=datetime.now(UTC)
+    )
     assert old.rows[0].values == {"order_status.courier_name": None, "order_status.status": "placed"}
 
 

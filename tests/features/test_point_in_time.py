@@ -50,7 +50,7 @@ def history(project: ak.Project) -> ak.Project:
 def test_as_of_sees_only_what_was_known_then(
     history: ak.Project, as_of: str, expected: dict[str, tuple[str, int]]
 ) -> None:
-    result = history.read_features(REFS, ["o_1", "o_2"], as_of=as_of)
+    result = history.read_features_unscoped(REFS, ["o_1", "o_2"], as_of=as_of)
     got = {r.key: (r.values["order_status.status"], r.values["order_status.eta_minutes"]) for r in result.rows}
     assert got == expected
     assert set(result.missing) == {"o_1", "o_2"} - set(expected)
@@ -60,7 +60,7 @@ def test_late_backfill_is_invisible_before_its_availability(history: ak.Project)
     # A correction for 10:10 that only arrived at 12:00 must not change what was known at 10:30.
     late = {**order_row("o_1", "2026-11-01T10:10:00Z", status="cancelled"), "_available_at": "2026-11-01T12:00:00Z"}
     history.ingest("order_status", pa.Table.from_pylist([late]))
-    at_1030 = history.read_features(REFS, ["o_1"], as_of="2026-11-01T10:30:00Z").rows[0]
+    at_1030 = history.read_features_unscoped(REFS, ["o_1"], as_of="2026-11-01T10:30:00Z").rows[0]
     assert at_1030.values["order_status.status"] == "preparing"
 
 
@@ -68,16 +68,16 @@ def test_reads_pin_to_a_snapshot_for_exact_reproducibility(history: ak.Project) 
     first = history.history("order_status")[0].snapshot_id
     history.ingest("order_status", pa.Table.from_pylist([order_row("o_3", "2026-11-01T10:00:00Z")]))
     assert len(history.history("order_status")) == 2
-    pinned = history.read_features(REFS, ["o_3"], snapshots={"order_status": first})
+    pinned = history.read_features_unscoped(REFS, ["o_3"], snapshots={"order_status": first})
     assert pinned.missing == ("o_3",)
-    live_offline = history.read_features(REFS, ["o_3"], as_of=datetime.now(UTC))
+    live_offline = history.read_features_unscoped(REFS, ["o_3"], as_of=datetime.now(UTC))
     assert [r.key for r in live_offline.rows] == ["o_3"]
     assert pinned.rows == ()
     assert live_offline.rows[0].provenance[0].snapshot_id != first
 
 
 def test_provenance_names_view_snapshot_and_times(history: ak.Project) -> None:
-    row = history.read_features(REFS, ["o_1"], as_of="2026-11-01T10:45:00Z").rows[0]
+    row = history.read_features_unscoped(REFS, ["o_1"], as_of="2026-11-01T10:45:00Z").rows[0]
     (prov,) = row.provenance
     assert prov.view == "order_status"
     assert prov.source == "offline"
@@ -95,16 +95,16 @@ def test_provenance_names_view_snapshot_and_times(history: ak.Project) -> None:
 )
 def test_bad_as_of_is_refused_clearly(history: ak.Project, as_of: str, code: str) -> None:
     with pytest.raises(ak.AsOfError) as info:
-        history.read_features(REFS, ["o_1"], as_of=as_of)
+        history.read_features_unscoped(REFS, ["o_1"], as_of=as_of)
     assert info.value.code == code
     assert as_of.split("T", maxsplit=1)[0] in info.value.message or "timezone" in info.value.message
 
 
 def test_unknown_snapshot_is_not_found(history: ak.Project) -> None:
     with pytest.raises(ak.NotFoundError, match="agentkit history order_status"):
-        history.read_features(REFS, ["o_1"], snapshots={"order_status": 42})
+        history.read_features_unscoped(REFS, ["o_1"], snapshots={"order_status": 42})
 
 
 def test_one_entity_per_read(history: ak.Project) -> None:
     with pytest.raises(ak.NotFoundError, match="different entities"):
-        history.read_features(["order_status.status", "customer_profile.tier"], ["o_1"])
+        history.read_features_unscoped(["order_status.status", "customer_profile.tier"], ["o_1"])

@@ -31,7 +31,7 @@ def test_apply_ingest_and_read_on_the_postgres_catalog(pg_project: ak.Project) -
     pg_project.apply()
     pg_project.ingest("order_status", pa.Table.from_pylist([order_row("o_1", "2026-11-01T10:00:00Z", eta_minutes=3)]))
     pg_project.materialize()
-    assert pg_project.read_features(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
+    assert pg_project.read_features_unscoped(["order_status.eta_minutes"], ["o_1"]).rows[0].values == {
         "order_status.eta_minutes": 3
     }
     # Another project object (a different machine, in effect) sees the same applied version.

@@ -30,7 +30,7 @@ def test_audit_records_equal_read_calls_including_denials(tmp_path: Path) -> Non
         elif i % 3 == 1:
             project.get_features(user(customer), ["order_status.status"])
         else:
-            project.read_features(["order_status.status"], [sorted(world.orders)[0]])
+            project.read_features_unscoped(["order_status.status"], [sorted(world.orders)[0]])
     counts = project.query_audit(
         "SELECT decision, principal_kind, count(*) AS n FROM audit GROUP BY 1, 2 ORDER BY 1, 2"
     ).to_pylist()

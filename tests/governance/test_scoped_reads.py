@@ -109,7 +109,7 @@ def test_public_entities_are_readable_by_key_and_unscoped_ones_by_nobody(governe
     vip = user(world.customers[0], agent="risk_bot", roles=("vip",))
     with pytest.raises(ak.NotFoundError):
         project.get_features(vip, ["account_risk.fraud_score"], entity_key="a_1")
-    assert project.read_features(["account_risk.fraud_score"], ["a_1"]).rows[0].values  # platform can
+    assert project.read_features_unscoped(["account_risk.fraud_score"], ["a_1"]).rows[0].values  # platform can
 
 
 def test_a_request_without_an_end_user_reads_no_customer_data(governed: tuple[ak.Project, World]) -> None:
