@@ -1,14 +1,14 @@
 """``agentkit demo`` and ``agentkit chat``: talk to a support agent as a chosen customer.
 
-The demo builds the Dashly example (``examples/support_bot``) into a working folder once —
-generated data, Iceberg tables, online store, help-center index — and reuses it afterwards. The
-default model is the offline :class:`~agentkit.agent.PlannerModel` (deterministic, not a language
-model); ``--model provider:name`` uses any LangChain chat model (``init_chat_model``).
+The demo builds the Dashly example (``agentkit.examples.support_bot``, shipped in the package) into
+a working folder once — generated data, Iceberg tables, online store, help-center index — and
+reuses it afterwards; no source checkout is needed. The default model is the offline
+:class:`~agentkit.agent.PlannerModel` (deterministic, not a language model); ``--model
+provider:name`` uses any LangChain chat model (``init_chat_model``).
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import uuid
 from collections.abc import Callable
@@ -30,12 +30,14 @@ __all__ = ["Session", "ensure_demo", "example_dir", "handoff_tool", "load_model"
 
 
 def example_dir() -> Path:
-    """The example shipped in the source tree (the demo needs a source checkout / editable install)."""
-    root = Path(__file__).resolve().parents[1] / "examples" / "support_bot"
-    if not (root / "build.py").exists():
+    """The folder of the example shipped in the package (``agentkit/examples/support_bot``)."""
+    from agentkit.examples import support_bot
+
+    root = Path(support_bot.__file__).resolve().parent
+    if not (root / "agentkit.toml").is_file():
         raise ConfigError(
-            f"the support-bot example is not at {root}; the demo runs from a source checkout "
-            "(pip install -e .) — or use `agentkit chat` in your own project",
+            f"the support-bot example's project files are missing from {root}; reinstall agentkit-support "
+            "— or use `agentkit chat` in your own project",
             code="example_missing",
         )
     return root
@@ -46,12 +48,10 @@ def ensure_demo(target: Path, *, rebuild: bool = False, log: Callable[[str], Non
     config = target / "agentkit.toml"
     if rebuild or not (target / ".agentkit" / "online").exists():
         log(f"building the Dashly example in {target} (data, Iceberg tables, online store) ...")
-        spec = importlib.util.spec_from_file_location("_agentkit_example_build", example_dir() / "build.py")
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        config = module.build_example(target)
+        example_dir()  # a clear error if the installed package lost the example's files
+        from agentkit.examples.support_bot.build import build_example
+
+        config = build_example(target)
     project = Project.load(config)
     if not project.docs.documents:
         from agentkit.retrieval.loaders import load_documents

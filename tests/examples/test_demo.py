@@ -35,7 +35,7 @@ def own_orders(project: ak.Project, customer: str) -> set[str]:
 
 def test_demo_once_answers_each_customer_from_their_own_data(demo: tuple[Path, ak.Project]) -> None:
     target, project = demo
-    answers = {}
+    answers: dict[str, str] = {}
     for customer in ("c_0001", "c_0002", "c_0003"):
         result = subprocess.run(
             [

@@ -1,4 +1,4 @@
-"""The Dashly example (examples/support_bot): generator, build, policy, scoped reads, transcripts.
+"""The Dashly example (agentkit.examples.support_bot): generator, build, policy, scoped reads, transcripts.
 
 The example is built once per module into a temporary folder (generate -> apply -> ingest ->
 materialize, a few seconds) and read back through the same public API an application uses.
@@ -6,25 +6,24 @@ materialize, a few seconds) and read back through the same public API an applica
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow.dataset as ds
 import pytest
 
 import agentkit as ak
+from agentkit.examples.support_bot import build, make_transcripts
+from agentkit.examples.support_bot import generate as gen
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "support_bot"
+EXAMPLE = build.EXAMPLE
 VIEWS = ("customer_profile", "order_status", "courier_location", "restaurant_status", "refunds")
 REQUIRED_TAGS = {
     "where-is-my-order",
@@ -36,21 +35,6 @@ REQUIRED_TAGS = {
     "other-customer",
     "injection",
 }
-
-
-def _load(name: str, filename: str) -> ModuleType:
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE / filename)
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
-gen = _load("_support_bot_generate", "generate.py")
-build = _load("_support_bot_build", "build.py")
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +50,7 @@ def project(built: Path) -> Iterator[ak.Project]:
 
 @pytest.fixture(scope="module")
 def tables(built: Path) -> dict[str, pa.Table]:
-    return {view: pq.read_table(built.parent / "data" / f"{view}.parquet") for view in VIEWS}
+    return {view: ds.dataset(built.parent / "data" / f"{view}.parquet", format="parquet").to_table() for view in VIEWS}
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +59,13 @@ def transcripts() -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
+def _column(table: pa.Table, column: str) -> list[Any]:
+    return table[column].to_pylist()
+
+
 def _keys(table: pa.Table, column: str) -> set[str]:
-    return set(pc.unique(table[column]).to_pylist())
+    unique: list[Any] = pc.unique(table[column]).to_pylist()
+    return set(unique)
 
 
 def _time(text: str) -> datetime:
@@ -183,8 +172,8 @@ def test_scoped_read_own_orders_only(
 
     owners = dict(
         zip(
-            tables["order_status"]["order_id"].to_pylist(),
-            tables["order_status"]["customer_id"].to_pylist(),
+            _column(tables["order_status"], "order_id"),
+            _column(tables["order_status"], "customer_id"),
             strict=True,
         )
     )
@@ -254,8 +243,8 @@ def test_transcripts_are_well_formed_and_grounded(
     }
     profile_start: dict[str, datetime] = {}
     for key, when in zip(
-        tables["customer_profile"]["customer_id"].to_pylist(),
-        tables["customer_profile"]["event_time"].to_pylist(),
+        _column(tables["customer_profile"], "customer_id"),
+        _column(tables["customer_profile"], "event_time"),
         strict=True,
     ):
         profile_start[key] = min(when, profile_start.get(key, when))
@@ -338,6 +327,5 @@ def test_transcript_facts_match_the_platform_as_of_each_turn(
 
 
 def test_transcripts_file_is_reproducible() -> None:
-    make = _load("_support_bot_make_transcripts", "make_transcripts.py")
     lines = [json.loads(line) for line in (EXAMPLE / "transcripts.jsonl").read_text(encoding="utf-8").splitlines()]
-    assert make.make_transcripts() == lines
+    assert make_transcripts.make_transcripts() == lines

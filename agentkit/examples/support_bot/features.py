@@ -176,7 +176,9 @@ order_status = FeatureView(
             name="order_total",
             dtype="money",
             currency="USD",
-            description="Total the customer was charged for the order in USD: food, delivery fee, service fee, tax and tip.",
+            description=(
+                "Total the customer was charged for the order in USD: food, delivery fee, service fee, tax and tip."
+            ),
         ),
         Feature(
             name="items",

@@ -1,10 +1,10 @@
 """Build the Dashly example into a folder: copy it, generate its data, apply, ingest, materialize.
 
-    python examples/support_bot/build.py [TARGET]
+    python -m agentkit.examples.support_bot.build [TARGET]
 
 Without ``TARGET`` the example is built in place (``data/`` and ``.agentkit/`` beside this file,
-both git-ignored). Every build starts fresh: ``TARGET/data`` and ``TARGET/.agentkit`` are removed
-first. From Python::
+both git-ignored; in a source checkout). Every build starts fresh: ``TARGET/data`` and
+``TARGET/.agentkit`` are removed first. From Python::
 
     from pathlib import Path
     config = build_example(Path("/tmp/dashly"))      # -> /tmp/dashly/agentkit.toml
@@ -13,33 +13,19 @@ first. From Python::
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import sys
 import time
 from pathlib import Path
-from types import ModuleType
 
 import agentkit as ak
+from agentkit.examples.support_bot.generate import SEED, generate, write
 
-__all__ = ["EXAMPLE", "build_example"]
+__all__ = ["EXAMPLE", "FILES", "FOLDERS", "build_example", "main"]
 
 EXAMPLE = Path(__file__).resolve().parent
 FILES = ("features.py", "agentkit.toml", "transcripts.jsonl", "retrieval_eval.jsonl")
 FOLDERS = ("help_center",)
-
-
-def _generator() -> ModuleType:
-    """``generate.py`` beside this file, whether this runs as a script or is imported by path."""
-    name = "_support_bot_generate"
-    module = sys.modules.get(name)
-    if module is None:
-        spec = importlib.util.spec_from_file_location(name, EXAMPLE / "generate.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while the file executes
-        spec.loader.exec_module(module)
-    return module
 
 
 def build_example(target: Path, *, seed: int | None = None) -> Path:
@@ -54,8 +40,7 @@ def build_example(target: Path, *, seed: int | None = None) -> Path:
             shutil.copytree(EXAMPLE / name, target / name, dirs_exist_ok=True)
     for generated in (target / "data", target / ".agentkit"):
         shutil.rmtree(generated, ignore_errors=True)
-    gen = _generator()
-    files = gen.write(gen.generate(gen.SEED if seed is None else seed), target / "data")
+    files = write(generate(SEED if seed is None else seed), target / "data")
     config = target / "agentkit.toml"
     with ak.Project.load(config) as project:
         project.apply()
@@ -68,7 +53,7 @@ def build_example(target: Path, *, seed: int | None = None) -> Path:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) > 1 or (args and args[0].startswith("-")):
-        print("usage: python build.py [TARGET]", file=sys.stderr)
+        print("usage: python -m agentkit.examples.support_bot.build [TARGET]", file=sys.stderr)
         return 2
     started = time.perf_counter()
     config = build_example(Path(args[0]) if args else EXAMPLE)
