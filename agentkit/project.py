@@ -1,57 +1,50 @@
-"""``Project``: the composition root. It loads ``agentkit.toml``, owns the stores and the one read path.
+"""``Project``: the composition root. It loads ``agentkit.toml`` and owns the stores, the registry
+of applied definitions, the writes and maintenance.
 
 Platform operations (plan, apply, ingest, materialize, push, compact) talk to the Iceberg catalog.
-Reads go through :meth:`Project._read`, the single place every feature read passes through;
-serving reads need only the online store (which keeps a copy of the applied definitions), so a
-fresh process answers without touching the catalog.
+Every read goes through the read path in :mod:`agentkit.reads` (the project is its
+:class:`~agentkit.reads.ReadHost`); serving reads need only the online store (which keeps a copy
+of the applied definitions), so a fresh process answers without touching the catalog.
 """
 
 from __future__ import annotations
 
-import logging
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from agentkit.config import CONFIG_FILE, ProjectConfig, load_config
-from agentkit.errors import AgentkitError, AsOfError, DefinitionError, NotFoundError, PlanError, PolicyError
-from agentkit.features.definitions import AVAILABLE_AT, Definitions, Entity, FeatureView, load_definitions
+from agentkit.errors import DefinitionError, NotFoundError, PlanError
+from agentkit.features.definitions import Definitions, FeatureView, load_definitions
+from agentkit.features.materialization import materialize_view
+from agentkit.features.migration import migrate
 from agentkit.features.offline import OfflineStore, SnapshotInfo
-from agentkit.features.online import OnlineRow, OnlineStore, RegistryCopy, open_online_store
+from agentkit.features.offline_maintenance import compact_table, expire_snapshots, view_status
+from agentkit.features.online import OnlineStore, RegistryCopy, open_online_store
 from agentkit.features.plan import Plan, diff
-from agentkit.features.results import (
-    ApplyResult,
-    FeatureRow,
-    FeatureRows,
-    IngestResult,
-    MaterializeResult,
-    Provenance,
-    ViewStatus,
-)
-from agentkit.features.schema import coerce_table, parse_time, pylist
+from agentkit.features.results import ApplyResult, FeatureRows, IngestResult, MaterializeResult, ViewStatus
+from agentkit.features.schema import coerce_table
 from agentkit.features.sources import read_data_file
-from agentkit.governance.audit import AuditLog, AuditRecord
+from agentkit.governance.audit import AuditLog
 from agentkit.governance.auditstore import commit_spool, query_audit
-from agentkit.governance.explain import Explanation, denied_message, exposure_changes
-from agentkit.governance.policy import Policy, PolicyProblem, PolicySnapshot, mask_value, scope_problems
+from agentkit.governance.explain import Explanation, exposure_changes
+from agentkit.governance.policy import Policy, PolicyProblem, PolicySnapshot, scope_problems
 from agentkit.governance.principal import Principal
-from agentkit.governance.scope import ScopeSource, key_in_reach, resolve_reach
+from agentkit.reads import RawReader, ScopedReader, parse_as_of
 from agentkit.retrieval.catalog import CatalogHit, SemanticCatalog
 from agentkit.retrieval.embedder import Embedder, HashingEmbedder, MiniLMEmbedder
 from agentkit.retrieval.embedding_cache import CachedEmbedder, EmbeddingCache
 from agentkit.retrieval.index import DocumentIndex
 from agentkit.retrieval.results import DocumentHit
-from agentkit.scoping import OfflineScopeSource, OnlineScopeSource
 
 __all__ = ["Applied", "Project", "parse_as_of"]
 
-log = logging.getLogger(__name__)
 REGISTRY_RECHECK = 1.0
 """Seconds between checks for a newer applied version in long-running processes."""
 Progress = Callable[[str, int, int], None]
@@ -59,66 +52,10 @@ Progress = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True, slots=True)
-class _ReadPart:
-    view: FeatureView
-    names: tuple[str, ...]
-    refs: tuple[str, ...]
-    durations: tuple[bool, ...]
-    """Per feature, whether it is a duration (empty when none is)."""
-
-
-@dataclass(frozen=True, slots=True)
-class _ReadPlan:
-    entity: str
-    refs: tuple[str, ...]
-    parts: tuple[_ReadPart, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class _GrantPlan:
-    by_view: dict[str, tuple[str, ...]]
-    refs: tuple[str, ...]
-    entity: Entity
-    masked: frozenset[str]
-    denied: str | None = None
-    code: str = ""
-    reason: str = ""
-
-    @classmethod
-    def deny(cls, message: str, code: str, reason: str) -> _GrantPlan:
-        return cls(
-            {}, (), Entity(name="denied", join_key="denied", description="-"), frozenset(), message, code, reason
-        )
-
-
-@dataclass(frozen=True, slots=True)
 class Applied:
     version: int
     definitions: Definitions
     policy: str | None
-
-
-def parse_as_of(value: str | datetime | None, *, now: datetime | None = None) -> datetime | None:
-    """Validate an ``as_of``: timezone-aware, parsable, not in the future."""
-    if value is None:
-        return None
-    try:
-        when = parse_time(value, naive_ok=False)
-    except ValueError as exc:
-        raise AsOfError(
-            f"as_of {value!s}: {exc}"
-            if "timezone" in str(exc)
-            else f"as_of {value!r} is not an ISO 8601 time; use e.g. 2026-11-01T12:00:00Z",
-            code="as_of_invalid",
-        ) from exc
-    current = now or datetime.now(UTC)
-    if when > current + timedelta(seconds=1):
-        raise AsOfError(
-            f"as_of {when.isoformat()} is in the future (now {current.isoformat(timespec='seconds')}); "
-            "a read can only see what was known at a past time",
-            code="as_of_future",
-        )
-    return when
 
 
 class Project:
@@ -142,11 +79,11 @@ class Project:
         self._preview: Applied | None = None
         self._audit: AuditLog | None = None
         self._policy: tuple[int, Policy] | None = None
-        self._plans: dict[tuple[str, ...], tuple[Definitions, _ReadPlan]] = {}
-        self._grant_plans: dict[tuple[object, ...], tuple[Definitions, _GrantPlan]] = {}
         self._embedder: Embedder | None = embedder
         self._docs: DocumentIndex | None = None
         self._catalog: tuple[int, SemanticCatalog] | None = None
+        self._raw = RawReader(self)
+        self._scoped = ScopedReader(self, self._raw)
 
     @classmethod
     def load(cls, path: str | Path = CONFIG_FILE) -> Project:
@@ -279,41 +216,7 @@ class Project:
             self.online.publish_registry(RegistryCopy(applied.version, applied.definitions.to_json(), policy))
             return ApplyResult(version=None, changes=0)
         store = self.offline
-        desired = self.definitions.by_view()
-        created: list[str] = []
-        evolved: list[str] = []
-        dropped: list[str] = []
-        for change in plan.changes:
-            if change.target == "exposure":
-                continue
-            view_name = change.name.split(".", 1)[0]
-            if change.action == "create_table":
-                store.create_table(desired[view_name])
-                created.append(view_name)
-            elif change.action == "drop_table":
-                store.drop_table(view_name)
-                self.online.drop(view_name)
-                dropped.append(view_name)
-            elif change.action == "recreate_table":
-                store.drop_table(view_name)
-                self.online.drop(view_name)
-                store.create_table(desired[view_name])
-                created.append(view_name)
-            elif change.action == "drop_column":
-                store.drop_columns(view_name, [change.name.split(".", 1)[1]])
-                evolved.append(view_name)
-            elif change.action == "reset_column":
-                store.drop_columns(view_name, [change.name.split(".", 1)[1]])
-                store.add_columns(desired[view_name])
-                evolved.append(view_name)
-        for view_name in {c.name.split(".", 1)[0] for c in plan.changes if c.action == "add_column"}:
-            store.add_columns(desired[view_name])
-            evolved.append(view_name)
-        # Tables that should exist but don't (e.g. dropped by hand) are recreated.
-        for name, view in desired.items():
-            if name not in created and not store.has_table(name):
-                store.create_table(view)
-                created.append(name)
+        tables = migrate(store, self.online, plan.changes, self.definitions.by_view())
         definitions_json = self.definitions.to_json()
         version = store.record_apply(definitions_json, policy, note=f"{len(plan.changes)} change(s)")
         self.online.publish_registry(RegistryCopy(version, definitions_json, policy))
@@ -321,9 +224,9 @@ class Project:
         return ApplyResult(
             version=version,
             changes=len(plan.changes),
-            created=tuple(created),
-            evolved=tuple(sorted(set(evolved))),
-            dropped=tuple(dropped),
+            created=tables.created,
+            evolved=tables.evolved,
+            dropped=tables.dropped,
         )
 
     # --- writes ---------------------------------------------------------------------------------------
@@ -385,96 +288,12 @@ class Project:
         names = list(views) if views is not None else [v.name for v in applied.definitions.views]
         results: list[MaterializeResult] = []
         for i, name in enumerate(names):
-            view = applied.definitions.view(name)
-            started = time.perf_counter()
-            current = self.offline.current_snapshot_id(name)
-            state = self.online.state(name)
-            recorded = state.snapshot_id if state is not None else None
-            mode = "full"
-            rows: pa.Table | None = None
-            if current is None:
-                mode, rows = "up-to-date", None
-            elif not full and recorded is not None and state is not None and not state.pushed and recorded == current:
-                mode = "up-to-date"
-            elif not full and recorded is not None:
-                rows = self.offline.scan_appended(view, recorded)
-                mode = "incremental" if rows is not None else "full"
-            if mode == "full" and current is not None:
-                rows = self.offline.scan(view, snapshot_id=current)
-            keys = state.rows if state is not None else 0
-            if rows is not None:
-                keys = self.online.write(view, rows, snapshot_id=current, replace=(mode == "full"))
-            results.append(
-                MaterializeResult(
-                    view=name,
-                    snapshot_id=current,
-                    mode=mode,
-                    rows_read=rows.num_rows if rows is not None else 0,
-                    keys=keys,
-                    seconds=time.perf_counter() - started,
-                )
-            )
+            results.append(materialize_view(self.offline, self.online, applied.definitions.view(name), full=full))
             if progress is not None:
                 progress(name, i + 1, len(names))
         return results
 
-    # --- the read path --------------------------------------------------------------------------------
-
-    def read_features_unscoped(
-        self,
-        features: Sequence[str],
-        keys: Sequence[str],
-        *,
-        as_of: datetime | str | None = None,
-        snapshots: Mapping[str, int] | None = None,
-    ) -> FeatureRows:
-        """Unscoped read for platform code: the given keys' values, live or point-in-time.
-
-        Never expose this to an agent-facing surface: it checks no principal, policy or scope. Agents
-        and anything acting for an end user read through :meth:`get_features`.
-        """
-        started = time.perf_counter_ns()
-        when = parse_as_of(as_of)
-        record = AuditRecord(
-            agent="platform",
-            principal_kind="service",
-            subject=None,
-            surface="platform",
-            tool=None,
-            features=list(features),
-            decision="allow",
-            reason="service",
-            as_of=when,
-        )
-        try:
-            rows = self._read(features, keys, as_of=when, snapshots=snapshots)
-        except AgentkitError as exc:
-            record.decision, record.reason = "deny", exc.code
-            raise
-        finally:
-            record.latency_us = (time.perf_counter_ns() - started) // 1000
-            self.audit.write(record)
-        record.keys_served = [r.key for r in rows.rows]
-        return rows
-
-    def read_features(
-        self,
-        features: Sequence[str],
-        keys: Sequence[str],
-        *,
-        as_of: datetime | str | None = None,
-        snapshots: Mapping[str, int] | None = None,
-    ) -> FeatureRows:
-        """Deprecated alias of :meth:`read_features_unscoped` (renamed so the danger is in the name)."""
-        warnings.warn(
-            "Project.read_features is deprecated: it is the unscoped platform read, now named "
-            "read_features_unscoped; agents must read through get_features",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.read_features_unscoped(features, keys, as_of=as_of, snapshots=snapshots)
-
-    # --- the user-scoped read path (every agent-facing surface uses this) -------------------------
+    # --- reads (the read path lives in agentkit.reads; these are its public doors) ----------------
 
     @property
     def audit(self) -> AuditLog:
@@ -506,168 +325,45 @@ class Project:
         row; their most recent orders, at most ``[policy] max_rows``). A key outside the
         principal's scope and a key that does not exist raise the same error.
         """
-        started = time.perf_counter_ns()
-        record = AuditRecord(
-            agent=principal.agent,
-            principal_kind=principal.kind,
-            subject=principal.subject,
-            surface=surface,
-            tool=tool,
-            features=list(features),
-            decision="deny",
-            reason="",
-            requested_key=entity_key if entity_key is None or len(entity_key) <= 200 else entity_key[:200] + "…",
-            tenant=principal.tenant,
+        return self._scoped.get_features(
+            principal, features, entity_key=entity_key, as_of=as_of, surface=surface, tool=tool
         )
-        try:
-            record.as_of = when = parse_as_of(as_of)
-            rows = self._scoped(principal, features, entity_key, when, record)
-            record.decision, record.reason = "allow", record.reason or "allowed"
-            record.keys_served = [r.key for r in rows.rows]
-            record.snapshots = sorted({p.snapshot_id for r in rows.rows for p in r.provenance if p.snapshot_id})
-            return rows
-        except AgentkitError as exc:
-            record.reason = record.reason or exc.code
-            raise
-        finally:
-            record.latency_us = (time.perf_counter_ns() - started) // 1000
-            self.audit.write(record)
 
-    def _scoped(
+    def read_features_unscoped(
         self,
-        principal: Principal,
         features: Sequence[str],
-        entity_key: str | None,
-        as_of: datetime | None,
-        record: AuditRecord,
+        keys: Sequence[str],
+        *,
+        as_of: datetime | str | None = None,
+        snapshots: Mapping[str, int] | None = None,
     ) -> FeatureRows:
-        definitions = self.applied().definitions
-        policy = self.policy()
-        if not features:
-            raise PolicyError("name at least one feature, e.g. order_status.status", code="no_features")
-        grant = self._grant_plan(definitions, policy, principal, features)
-        if grant.denied is not None:
-            record.reason = grant.reason
-            raise PolicyError(grant.denied, code=grant.code)
-        by_view, refs, entity, masked = grant.by_view, grant.refs, grant.entity, grant.masked
-        if principal.kind != "service" and principal.subject is None:
-            record.reason = "no_subject"
-            raise PolicyError("this request has no end user, so it cannot read customer data", code="no_subject")
-        tenant_feature = policy.tenant_feature
-        if tenant_feature and principal.kind != "service" and principal.tenant is None:
-            record.reason = "tenant_required"
-            raise PolicyError("this request has no tenant, so it cannot read customer data", code="tenant_required")
-        snapshots: dict[str, int | None] | None = None
-        if as_of is not None:
-            snapshots = {v.name: self.offline.current_snapshot_id(v.name) for v in definitions.views}
-            source: ScopeSource = OfflineScopeSource(self.offline, snapshots)
-        else:
-            source = OnlineScopeSource(self.online)
+        """Unscoped read for platform code: the given keys' values, live or point-in-time.
 
-        def not_found() -> NotFoundError:
-            return NotFoundError(f"no {entity.name} '{entity_key}' is available to you", code="record_not_found")
+        Never expose this to an agent-facing surface: it checks no principal, policy or scope. Agents
+        and anything acting for an end user read through :meth:`get_features`.
+        """
+        return self._raw.read_unscoped(features, keys, as_of=as_of, snapshots=snapshots)
 
-        if entity_key is not None:
-            if not key_in_reach(entity, principal, entity_key, definitions, source, as_of=as_of):
-                record.reason = "out_of_scope"
-                raise not_found()
-            keys = [entity_key]
-        else:
-            reach = resolve_reach(entity, principal, definitions, source, as_of=as_of)
-            if reach.everything:
-                raise PolicyError(f"name the {entity.name} to read (entity_key)", code="key_required")
-            keys = sorted(reach.keys)
-        pinned = {k: v for k, v in snapshots.items() if v is not None and k in by_view} if snapshots else None
-        rows = self._read(refs, keys, as_of=as_of, snapshots=pinned or None)
-        kept = list(rows.rows)
-        if tenant_feature:
-            kept = [r for r in kept if self._tenant_ok(r, definitions, by_view, principal, tenant_feature)]
-        if entity_key is not None and not kept:
-            record.reason = "no_such_key"
-            raise not_found()
-        if entity_key is None:
-            kept.sort(key=lambda r: max(p.event_time for p in r.provenance), reverse=True)
-            kept = kept[: policy.max_rows]
-        if masked:
-            kept = [
-                FeatureRow(r.key, {k: (mask_value(v) if k in masked else v) for k, v in r.values.items()}, r.provenance)
-                for r in kept
-            ]
-        return FeatureRows(rows.entity, rows.features, tuple(kept), (), as_of)
-
-    def _grant_plan(
-        self, definitions: Definitions, policy: Policy, principal: Principal, features: Sequence[str]
-    ) -> _GrantPlan:
-        """Policy decisions for (features, agent, roles), computed once per applied version."""
-        roles = policy.roles_of(principal) if principal.kind != "service" else ("*service*",)
-        key = (tuple(features), principal.agent, roles, principal.kind)
-        hit = self._grant_plans.get(key)
-        if hit is not None and hit[0] is definitions:
-            return hit[1]
-        plan = self._compile_grant(definitions, policy, principal, features)
-        if len(self._grant_plans) > 4096:
-            self._grant_plans.clear()
-        self._grant_plans[key] = (definitions, plan)
-        return plan
-
-    def _compile_grant(
-        self, definitions: Definitions, policy: Policy, principal: Principal, features: Sequence[str]
-    ) -> _GrantPlan:
-        try:
-            by_view = definitions.resolve(features)
-        except NotFoundError:
-            # Unknown and forbidden features look the same to an agent: no catalog oracle.
-            return _GrantPlan.deny(denied_message(features), "feature_denied", "feature_unknown")
-        refs = tuple(f"{v}.{f}" for v, names in by_view.items() for f in names)
-        masked = frozenset[str]()
-        if principal.kind != "service":
-            grants = policy.grants(principal)
-            denied = [r for r in refs if r not in grants.readable]
-            if denied:
-                return _GrantPlan.deny(denied_message(denied), "feature_denied", grants.decisions[denied[0]].reason)
-            masked = frozenset(r for r in refs if r in grants.masked)
-        entities = {definitions.view(v).entity.name for v in by_view}
-        if len(entities) > 1:
-            message = "get_features reads one entity per call; split the features by entity"
-            return _GrantPlan.deny(message, "mixed_entities", "mixed_entities")
-        return _GrantPlan(by_view, refs, definitions.entity(entities.pop()), masked)
-
-    def _tenant_ok(
+    def read_features(
         self,
-        row: FeatureRow,
-        definitions: Definitions,
-        by_view: Mapping[str, tuple[str, ...]],
-        principal: Principal,
-        tenant_feature: str | None,
-    ) -> bool:
-        if not tenant_feature or principal.kind == "service":
-            return True
-        for view_name in by_view:
-            view = definitions.view(view_name)
-            if tenant_feature in view.feature_names:
-                tenant = self._read([f"{view_name}.{tenant_feature}"], [row.key], as_of=None).rows
-                value = tenant[0].values.get(f"{view_name}.{tenant_feature}") if tenant else None
-                if value != principal.tenant:
-                    return False
-        return True
+        features: Sequence[str],
+        keys: Sequence[str],
+        *,
+        as_of: datetime | str | None = None,
+        snapshots: Mapping[str, int] | None = None,
+    ) -> FeatureRows:
+        """Deprecated alias of :meth:`read_features_unscoped` (renamed so the danger is in the name)."""
+        warnings.warn(
+            "Project.read_features is deprecated: it is the unscoped platform read, now named "
+            "read_features_unscoped; agents must read through get_features",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self._raw.read_unscoped(features, keys, as_of=as_of, snapshots=snapshots)
 
     def explain(self, principal: Principal, *, as_of: datetime | str | None = None) -> Explanation:
         """What this agent may read for this user, and why (`agentkit policy explain`)."""
-        when = parse_as_of(as_of)
-        definitions = self.applied().definitions
-        policy = self.policy()
-        decisions = [policy.decide(principal, ref) for ref in policy.all_refs]
-        source: ScopeSource
-        if when is not None:
-            snapshots = {v.name: self.offline.current_snapshot_id(v.name) for v in definitions.views}
-            source = OfflineScopeSource(self.offline, snapshots)
-        else:
-            source = OnlineScopeSource(self.online)
-        reach = {e.name: resolve_reach(e, principal, definitions, source, as_of=when) for e in definitions.entities}
-        tools = (
-            sorted(policy.snapshot.agents[principal.agent].tools) if principal.agent in policy.snapshot.agents else []
-        )
-        return Explanation(principal, decisions, reach, tools, when)
+        return self._scoped.explain(principal, parse_as_of(as_of))
 
     def check_policy(self) -> list[PolicyProblem]:
         """Problems in the policy of ``agentkit.toml`` against the applied definitions."""
@@ -728,101 +424,6 @@ class Project:
         """Run read-only SQL over the audit records (table ``audit``) with DuckDB."""
         return query_audit(self.audit, self.offline, sql)
 
-    def _read(
-        self,
-        features: Sequence[str],
-        keys: Sequence[str],
-        *,
-        as_of: datetime | None,
-        snapshots: Mapping[str, int] | None = None,
-    ) -> FeatureRows:
-        """The one place every feature read passes through (scoped reads wrap it)."""
-        plan = self._read_plan(features)
-        unique_keys = list(dict.fromkeys(keys)) if len(keys) > 1 else list(keys)
-        values: dict[str, dict[str, Any]] = {}
-        provenance: dict[str, list[Provenance]] = {}
-        for part in plan.parts:
-            view = part.view
-            if as_of is None and (not snapshots or view.name not in snapshots):
-                snapshot, rows = self.online.read_with_snapshot(view, unique_keys, part.names)
-                source = "online"
-            else:
-                pinned = snapshots.get(view.name) if snapshots else None
-                snapshot, rows = self._offline_rows(view, part.names, unique_keys, as_of, pinned)
-                source = "offline"
-            refs, durations = part.refs, part.durations
-            for row in rows:
-                if row is None:
-                    continue
-                target = values.get(row.key)
-                if target is None:
-                    target = values[row.key] = {}
-                    provenance[row.key] = []
-                if durations:
-                    for ref, value, is_duration in zip(refs, row.values, durations, strict=True):
-                        target[ref] = timedelta(seconds=value) if is_duration and value is not None else value
-                else:
-                    target.update(zip(refs, row.values, strict=True))
-                provenance[row.key].append(Provenance(view.name, snapshot, row.event_time, row.available_at, source))
-        out: list[FeatureRow] = []
-        missing: list[str] = []
-        single = len(plan.parts) == 1
-        for key in unique_keys:
-            found = values.get(key)
-            if found is None:
-                missing.append(key)
-                continue
-            row_values = found if single else {ref: found.get(ref) for ref in plan.refs}
-            out.append(FeatureRow(key, row_values, tuple(provenance[key])))
-        return FeatureRows(plan.entity, plan.refs, tuple(out), tuple(missing), as_of)
-
-    def _read_plan(self, features: Sequence[str]) -> _ReadPlan:
-        """Resolve feature refs once per (applied version, refs); reads reuse the result."""
-        definitions = self.applied().definitions
-        cache_key = tuple(features)
-        hit = self._plans.get(cache_key)
-        if hit is not None and hit[0] is definitions:
-            return hit[1]
-        by_view = definitions.resolve(features)
-        entities = {definitions.view(v).entity.name for v in by_view}
-        if len(entities) > 1:
-            raise NotFoundError(
-                f"features {', '.join(features)} belong to views of different entities "
-                f"({', '.join(sorted(entities))}); read one entity per call",
-                code="mixed_entities",
-            )
-        parts: list[_ReadPart] = []
-        for view_name, names in by_view.items():
-            view = definitions.view(view_name)
-            flags = tuple(view.feature(n).dtype == "duration" for n in names)
-            parts.append(_ReadPart(view, names, tuple(f"{view_name}.{n}" for n in names), flags if any(flags) else ()))
-        plan = _ReadPlan(entities.pop(), tuple(r for p in parts for r in p.refs), tuple(parts))
-        if len(self._plans) > 1024:
-            self._plans.clear()
-        self._plans[cache_key] = (definitions, plan)
-        return plan
-
-    def _offline_rows(
-        self,
-        view: FeatureView,
-        names: Sequence[str],
-        keys: Sequence[str],
-        as_of: datetime | None,
-        snapshot: int | None,
-    ) -> tuple[int | None, list[OnlineRow | None]]:
-        snapshot_id = snapshot if snapshot is not None else self.offline.current_snapshot_id(view.name)
-        if snapshot_id is None:
-            return None, [None] * len(keys)
-        table = self.offline.point_in_time(view, keys, as_of=as_of, snapshot_id=snapshot_id)
-        by_key: dict[str, OnlineRow] = {}
-        cols = [pylist(table.column(n)) if n in table.column_names else [None] * table.num_rows for n in names]
-        key_col: list[str] = pylist(table.column(view.key))
-        event: list[datetime] = pylist(table.column(view.timestamp_field))
-        avail: list[datetime] = pylist(table.column(AVAILABLE_AT))
-        for i, key in enumerate(key_col):
-            by_key[key] = OnlineRow(key, tuple(c[i] for c in cols), event[i], avail[i])
-        return snapshot_id, [by_key.get(k) for k in keys]
-
     # --- inspection and maintenance --------------------------------------------------------------------
 
     def history(self, view: str) -> list[SnapshotInfo]:
@@ -832,37 +433,7 @@ class Project:
     def status(self, *, now: datetime | None = None) -> list[ViewStatus]:
         applied = self.applied(refresh=True)
         current_time = now or datetime.now(UTC)
-        out: list[ViewStatus] = []
-        for view in applied.definitions.views:
-            snaps = self.offline.snapshots(view.name)
-            current = self.offline.current_snapshot_id(view.name)
-            latest: datetime | None = None
-            rows = 0
-            if current is not None:
-                data = self.offline.scan(view, columns=[view.timestamp_field])
-                rows = data.num_rows
-                if rows:
-                    times: list[datetime] = pylist(data.column(view.timestamp_field))
-                    latest = max(times)
-            state = self.online.state(view.name)
-            age = current_time - latest if latest is not None else None
-            stale = view.freshness is not None and (age is None or age > view.freshness)
-            out.append(
-                ViewStatus(
-                    view=view.name,
-                    rows=rows,
-                    snapshots=len(snaps),
-                    current_snapshot=current,
-                    latest_event_time=latest,
-                    materialized_snapshot=state.snapshot_id if state else None,
-                    online_keys=state.rows if state else 0,
-                    freshness=view.freshness,
-                    age=age,
-                    stale=stale,
-                    behind=bool(current is not None and (state is None or state.snapshot_id != current)),
-                )
-            )
-        return out
+        return [view_status(self.offline, self.online, view, now=current_time) for view in applied.definitions.views]
 
     def protected_snapshots(self, view: str) -> set[int]:
         """Snapshots that must survive expiry (materialization; governance adds audit refs)."""
@@ -877,7 +448,7 @@ class Project:
         report: list[dict[str, Any]] = []
         for name in names:
             view = applied.definitions.view(name)
-            before, after = self.offline.compact(view)
-            expired = self.offline.expire_snapshots(name, cutoff, self.protected_snapshots(name))
+            before, after = compact_table(self.offline, view)
+            expired = expire_snapshots(self.offline, name, cutoff, self.protected_snapshots(name))
             report.append({"view": name, "files_before": before, "files_after": after, "snapshots_expired": expired})
         return report

@@ -26,6 +26,8 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from agentkit.retrieval.citations import CITATION
+
 __all__ = [
     "Token",
     "normalize_text",
@@ -94,7 +96,6 @@ _PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("number", re.compile(r"(?<![\w.])(-?\d[\d,]*(?:\.\d+)?)(?![\w.]*\w)(?:\s?([A-Za-z]+)\b)?")),
 ]
 
-_CITATION = re.compile(r"\[[A-Za-z0-9][A-Za-z0-9_.\-]*\]")
 _KEYLIKE = re.compile(r"\b[a-z]+_\d+\b")
 
 
@@ -113,7 +114,7 @@ class Token:
 
 def strip_markup(text: str) -> str:
     """The text with citations blanked out (same length, so positions stay valid)."""
-    return _CITATION.sub(lambda m: " " * len(m.group(0)), text)
+    return CITATION.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _decimal(text: str) -> Decimal | None:

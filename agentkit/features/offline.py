@@ -185,7 +185,8 @@ class OfflineStore:
 
     # --- commits with retry ----------------------------------------------------------------------
 
-    def _retrying(self, what: str, action: Callable[[], T]) -> T:
+    def retrying(self, what: str, action: Callable[[], T]) -> T:
+        """Run a commit, retried on fresh metadata when it loses a race with another writer."""
         from pyiceberg.exceptions import CommitFailedException
 
         attempts = self._config.offline.commit_retries + 1
@@ -228,7 +229,7 @@ class OfflineStore:
             with tbl.update_schema() as update:
                 update.union_by_name(arrow_schema(view))
 
-        self._retrying(f"evolve {view.name}", go)
+        self.retrying(f"evolve {view.name}", go)
 
     def drop_columns(self, view_name: str, columns: Sequence[str]) -> None:
         def go() -> None:
@@ -237,7 +238,7 @@ class OfflineStore:
                 for column in columns:
                     update.delete_column(column)
 
-        self._retrying(f"drop columns of {view_name}", go)
+        self.retrying(f"drop columns of {view_name}", go)
 
     def drop_table(self, view_name: str) -> None:
         self.catalog().drop_table(self._ident(view_name))
@@ -257,7 +258,7 @@ class OfflineStore:
             assert snap is not None
             return snap.snapshot_id
 
-        return self._retrying(f"ingest into {view.name}", go)
+        return self.retrying(f"ingest into {view.name}", go)
 
     def upsert(self, view: FeatureView, data: pa.Table) -> int:
         """Insert or replace rows by (key, event time) in one commit."""
@@ -272,12 +273,12 @@ class OfflineStore:
             assert snap is not None
             return snap.snapshot_id
 
-        return self._retrying(f"upsert into {view.name}", go)
+        return self.retrying(f"upsert into {view.name}", go)
 
     @staticmethod
     def _table_arrow_schema(tbl: Table, data: pa.Table) -> pa.Schema:
-        target = tbl.schema().as_arrow()
-        return pa.schema([target.field(name) for name in data.column_names])
+        # The table's own fields (types, nullability) for the columns the data has, in its order.
+        return tbl.schema().as_arrow().empty_table().select(data.column_names).schema
 
     # --- reads -----------------------------------------------------------------------------------
 
@@ -290,8 +291,8 @@ class OfflineStore:
         out: list[SnapshotInfo] = []
         for snap in tbl.snapshots():
             summary = snap.summary
-            get = summary.additional_properties.get if summary is not None else (lambda _k: None)
-            added, total = get("added-records"), get("total-records")
+            props: dict[str, str] = summary.additional_properties if summary is not None else {}
+            added, total = props.get("added-records"), props.get("total-records")
             out.append(
                 SnapshotInfo(
                     snapshot_id=snap.snapshot_id,
@@ -385,35 +386,6 @@ class OfflineStore:
         tbl = self.table(view.name)
         yield from tbl.scan(snapshot_id=snapshot_id).to_arrow_batch_reader()
 
-    # --- maintenance -------------------------------------------------------------------------------
-
-    def compact(self, view: FeatureView) -> tuple[int, int]:
-        """Rewrite the current data into as few files as possible; returns (files before, after)."""
-
-        def go() -> tuple[int, int]:
-            tbl = self.table(view.name)
-            before = len(tbl.inspect.data_files())
-            if before <= 1:
-                return before, before
-            data = tbl.scan().to_arrow()
-            tbl.overwrite(data)
-            return before, len(self.table(view.name).inspect.data_files())
-
-        return self._retrying(f"compact {view.name}", go)
-
-    def expire_snapshots(self, view_name: str, older_than: datetime, keep: set[int]) -> int:
-        """Expire snapshots older than ``older_than`` except the current one and ``keep``."""
-        tbl = self.table(view_name)
-        current = tbl.current_snapshot()
-        protected = set(keep) | ({current.snapshot_id} if current else set())
-        cutoff_ms = older_than.timestamp() * 1000
-        victims = [
-            s.snapshot_id for s in tbl.snapshots() if s.timestamp_ms < cutoff_ms and s.snapshot_id not in protected
-        ]
-        if victims:
-            tbl.maintenance.expire_snapshots().by_ids(victims).commit()
-        return len(victims)
-
     # --- system tables (audit) ---------------------------------------------------------------------
 
     def _system_table(
@@ -448,7 +420,7 @@ class OfflineStore:
             tbl.append(data.cast(schema), snapshot_properties={"agentkit.batch": batch_id})
             return True
 
-        return self._retrying(f"append to {name}", go)
+        return self.retrying(f"append to {name}", go)
 
     def scan_system(self, name: str, schema: pa.Schema) -> pa.Table:
         tbl = self._system_table(name, schema, create=False)

@@ -22,7 +22,11 @@ MAX_DEPTH = 4
 
 
 class ScopeSource(Protocol):
-    """Where scope rules read their data: the online store (live) or Iceberg (as of t)."""
+    """Where scope rules read their data: the online store (live) or Iceberg (as of t).
+
+    The read path implements it over the project's stores (:mod:`agentkit.reads.sources`) and
+    picks one per read, so scope sees the same data as the read it guards.
+    """
 
     def keys_where(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> list[str]:
         """Keys of ``view`` whose latest row (at ``as_of``) has ``column == value``."""

@@ -18,13 +18,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agentkit.features.definitions import Definitions, Feature, FeatureView
+from agentkit.retrieval._fusion import fuse
 from agentkit.retrieval._lexical import LexicalIndex, tokenize
 from agentkit.retrieval.embedder import Embedder
 from agentkit.retrieval.index import validate_query
 
 __all__ = ["CatalogEntry", "CatalogHit", "LintFinding", "LintReport", "SemanticCatalog"]
-
-RRF_K = 60
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,19 +132,11 @@ class SemanticCatalog:
         query_vec = self._embedder.embed([query])[0]
         dense = self._vectors[allowed] @ query_vec
         lexical = self._lexical.scores(query)[allowed]
-        n = allowed.size
-        dense_rank = np.empty(n, dtype=np.int64)
-        dense_rank[np.argsort(-dense, kind="stable")] = np.arange(n)
-        fused = 1.0 / (RRF_K + 1 + dense_rank)
-        has_lex = lexical > 0
-        if has_lex.any():
-            lex_rank = np.empty(n, dtype=np.int64)
-            lex_rank[np.argsort(-lexical, kind="stable")] = np.arange(n)
-            fused = fused + np.where(has_lex, 1.0 / (RRF_K + 1 + lex_rank), 0.0)
-        top = np.argsort(-fused, kind="stable")[: min(k, n)]
+        by_lexical = np.argsort(-lexical, kind="stable")
+        ranked, fused = fuse(np.argsort(-dense, kind="stable"), by_lexical[lexical[by_lexical] > 0])
         query_terms = set(tokenize(query))
         hits: list[CatalogHit] = []
-        for local in top:
+        for local, score in zip(ranked[:k].tolist(), fused[:k].tolist(), strict=True):
             entry = self.entries[int(allowed[local])]
             shared = sorted(query_terms & self._tokens[int(allowed[local])])
             why = f"similarity {float(dense[local]):.2f}" + (f"; words: {', '.join(shared[:5])}" if shared else "")
@@ -156,7 +147,7 @@ class SemanticCatalog:
                     dtype=entry.dtype,
                     unit=entry.unit,
                     entity=entry.entity,
-                    score=round(float(fused[local]), 6),
+                    score=round(score, 6),
                     why=why,
                 )
             )

@@ -44,6 +44,7 @@ from numpy.typing import NDArray
 
 from agentkit.errors import DataError, did_you_mean
 from agentkit.retrieval._corpus import Corpus, DocRecord, search_text
+from agentkit.retrieval._fusion import RRF_K, fuse
 from agentkit.retrieval._lexical import LexicalIndex
 from agentkit.retrieval._store import check_model, read_corpus, read_manifest, write_corpus
 from agentkit.retrieval._time import require_aware, to_us
@@ -58,8 +59,6 @@ __all__ = ["MAX_K", "MAX_QUERY_CHARS", "RRF_K", "DocumentIndex", "Progress", "va
 
 MAX_QUERY_CHARS = 2_000
 MAX_K = 100
-RRF_K = 60
-"""The reciprocal rank fusion constant (Cormack et al., 2009): damps the weight of top ranks."""
 _MIN_POOL = 100
 _EMBED_BATCH = 256
 _MODES: tuple[str, ...] = get_args(SearchMode)
@@ -227,7 +226,9 @@ class DocumentIndex:
         elif mode == "bm25":
             ranked = _bm25(corpus, text, mask, pool)
         else:
-            ranked = _fuse(self._dense(corpus, text, mask, pool), _bm25(corpus, text, mask, pool))
+            dense, lexical = self._dense(corpus, text, mask, pool), _bm25(corpus, text, mask, pool)
+            rows, scores = fuse([row for row, _ in dense], [row for row, _ in lexical])
+            ranked = list(zip(rows.tolist(), scores.tolist(), strict=True))
         return _hits(corpus, ranked, k, max_per_document)
 
     def _dense(self, corpus: Corpus, query: str, mask: NDArray[np.bool_] | None, pool: int) -> list[tuple[int, float]]:
@@ -370,17 +371,6 @@ def _bm25(corpus: Corpus, query: str, mask: NDArray[np.bool_] | None, pool: int)
     if mask is not None:
         scores = np.where(mask, scores, 0.0)
     return _top(scores, pool, floor=0.0)
-
-
-def _fuse(*rankings: list[tuple[int, float]]) -> list[tuple[int, float]]:
-    """Reciprocal rank fusion; ties go to the row ranked in the earlier ranking (dense), then by row."""
-    fused: dict[int, float] = {}
-    first_seen: dict[int, tuple[int, int]] = {}
-    for which, ranking in enumerate(rankings):
-        for rank, (row, _) in enumerate(ranking, start=1):
-            fused[row] = fused.get(row, 0.0) + 1.0 / (RRF_K + rank)
-            first_seen.setdefault(row, (which, rank))
-    return sorted(fused.items(), key=lambda item: (-item[1], first_seen[item[0]], item[0]))
 
 
 def _hits(corpus: Corpus, ranked: list[tuple[int, float]], k: int, max_per_document: int | None) -> list[DocumentHit]:

@@ -39,8 +39,8 @@ from pathlib import Path
 from pydantic import ValidationError as PydanticValidationError
 
 from agentkit.errors import DataError, NotFoundError
+from agentkit.features.schema import parse_time
 from agentkit.retrieval._html import html_to_text
-from agentkit.retrieval._time import parse_time
 from agentkit.retrieval.documents import Document, LoadProblem, LoadResult
 
 __all__ = ["SUPPORTED_SUFFIXES", "check_unique", "load_documents", "load_file"]

@@ -1,21 +1,38 @@
-"""Scope sources over the project's stores: live (online store) and point-in-time (Iceberg).
+"""Where scope rules read their data: the online store for a live read, Iceberg as of t (on the
+read's own snapshots) for a point-in-time read — :func:`scope_source` makes that choice for every
+caller (the scoped read and ``explain``).
 
-Both re-check every candidate row, so an index that lags can only hide a key (fail closed),
-never reveal one.
+Both sources re-check every candidate row, so an index that lags can only hide a key (fail
+closed), never reveal one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from agentkit.features.definitions import FeatureView
+import pyarrow as pa
+
+from agentkit.features.definitions import Definitions, FeatureView
 from agentkit.features.offline import OfflineStore
 from agentkit.features.online import OnlineStore
 from agentkit.features.schema import pylist
+from agentkit.governance.scope import ScopeSource
+from agentkit.reads.host import ReadHost
 
-__all__ = ["OfflineScopeSource", "OnlineScopeSource"]
+__all__ = ["OfflineScopeSource", "OnlineScopeSource", "scope_source"]
+
+
+def scope_source(
+    host: ReadHost, definitions: Definitions, as_of: datetime | None
+) -> tuple[ScopeSource, dict[str, int | None] | None]:
+    """The scope source for a read at ``as_of`` and, for a point-in-time read, the snapshot of
+    every view that the read and its scope checks are pinned to (``None`` when live)."""
+    if as_of is None:
+        return OnlineScopeSource(host.online), None
+    offline = host.offline
+    snapshots = {v.name: offline.current_snapshot_id(v.name) for v in definitions.views}
+    return OfflineScopeSource(offline, snapshots), snapshots
 
 
 class OnlineScopeSource:
@@ -43,12 +60,12 @@ class OfflineScopeSource:
         self._offline = offline
         self._snapshots = snapshots
 
-    def _latest(self, view: FeatureView, keys: Sequence[str], as_of: datetime | None) -> dict[str, Any]:
+    def _latest(self, view: FeatureView, keys: Sequence[str], as_of: datetime | None) -> pa.Table | None:
+        """Per key, the latest row at ``as_of`` on the pinned snapshot (``None``: the view has none)."""
         snapshot = self._snapshots.get(view.name)
         if snapshot is None:
-            return {}
-        table = self._offline.point_in_time(view, keys, as_of=as_of, snapshot_id=snapshot)
-        return {"keys": pylist(table.column(view.key)), "table": table}
+            return None
+        return self._offline.point_in_time(view, keys, as_of=as_of, snapshot_id=snapshot)
 
     def keys_where(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> list[str]:
         snapshot = self._snapshots.get(view.name)
@@ -58,18 +75,17 @@ class OfflineScopeSource:
         candidates = self._offline.keys_ever_with(view, column, value, snapshot_id=snapshot)
         if not candidates:
             return []
-        latest = self._latest(view, candidates, as_of)
-        if not latest:
+        table = self._latest(view, candidates, as_of)
+        if table is None:
             return []
-        table = latest["table"]
-        keys: list[str] = latest["keys"]
+        keys: list[str] = pylist(table.column(view.key))
         values = pylist(table.column(column))
         return [k for k, v in zip(keys, values, strict=True) if v == value]
 
     def values_of(self, view: FeatureView, keys: Sequence[str], column: str, as_of: datetime | None) -> list[str]:
         if not keys:
             return []
-        latest = self._latest(view, keys, as_of)
-        if not latest:
+        table = self._latest(view, keys, as_of)
+        if table is None:
             return []
-        return [v for v in pylist(latest["table"].column(column)) if isinstance(v, str)]
+        return [v for v in pylist(table.column(column)) if isinstance(v, str)]

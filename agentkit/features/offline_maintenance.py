@@ -1,0 +1,76 @@
+"""Maintenance of the offline store's tables: status, compaction and snapshot expiry.
+
+Both act through :class:`~agentkit.features.offline.OfflineStore` (pyiceberg stays behind it):
+compaction commits with the store's retry on conflicts; expiry never removes the current snapshot
+or any snapshot the caller protects (materialization, audit references).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agentkit.features.definitions import FeatureView
+from agentkit.features.offline import OfflineStore
+from agentkit.features.online import OnlineStore
+from agentkit.features.results import ViewStatus
+from agentkit.features.schema import pylist
+
+__all__ = ["compact_table", "expire_snapshots", "view_status"]
+
+
+def compact_table(store: OfflineStore, view: FeatureView) -> tuple[int, int]:
+    """Rewrite a view's current data into as few files as possible; returns (files before, after)."""
+
+    def go() -> tuple[int, int]:
+        tbl = store.table(view.name)
+        before = len(tbl.inspect.data_files())
+        if before <= 1:
+            return before, before
+        data = tbl.scan().to_arrow()
+        tbl.overwrite(data)
+        return before, len(store.table(view.name).inspect.data_files())
+
+    return store.retrying(f"compact {view.name}", go)
+
+
+def expire_snapshots(store: OfflineStore, view_name: str, older_than: datetime, keep: set[int]) -> int:
+    """Expire snapshots older than ``older_than`` except the current one and ``keep``; returns how many."""
+    tbl = store.table(view_name)
+    current = tbl.current_snapshot()
+    protected = set(keep)
+    if current is not None:
+        protected.add(current.snapshot_id)
+    cutoff_ms = older_than.timestamp() * 1000
+    victims = [s.snapshot_id for s in tbl.snapshots() if s.timestamp_ms < cutoff_ms and s.snapshot_id not in protected]
+    if victims:
+        tbl.maintenance.expire_snapshots().by_ids(victims).commit()
+    return len(victims)
+
+
+def view_status(offline: OfflineStore, online: OnlineStore, view: FeatureView, *, now: datetime) -> ViewStatus:
+    """Rows, snapshots, freshness at ``now`` and materialization state of one view."""
+    snaps = offline.snapshots(view.name)
+    current = offline.current_snapshot_id(view.name)
+    latest: datetime | None = None
+    rows = 0
+    if current is not None:
+        data = offline.scan(view, columns=[view.timestamp_field])
+        rows = data.num_rows
+        if rows:
+            times: list[datetime] = pylist(data.column(view.timestamp_field))
+            latest = max(times)
+    state = online.state(view.name)
+    age = now - latest if latest is not None else None
+    return ViewStatus(
+        view=view.name,
+        rows=rows,
+        snapshots=len(snaps),
+        current_snapshot=current,
+        latest_event_time=latest,
+        materialized_snapshot=state.snapshot_id if state else None,
+        online_keys=state.rows if state else 0,
+        freshness=view.freshness,
+        age=age,
+        stale=view.freshness is not None and (age is None or age > view.freshness),
+        behind=bool(current is not None and (state is None or state.snapshot_id != current)),
+    )
