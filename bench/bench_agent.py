@@ -19,6 +19,7 @@ from pathlib import Path
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage, HumanMessage
+from provenance import RESULTS, write_result  # pyright: ignore[reportMissingImports]
 
 import agentkit as ak
 from agentkit.agent import RunContext, build_agent
@@ -126,10 +127,9 @@ def main() -> None:
         "target": "tool hop overhead < 5 ms",
     }
     result["pass"] = result["async_tool_hop_overhead_ms"] < 5
-    out = Path(__file__).parent / "results" / "agent.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    out = write_result(RESULTS / "agent.json", result)
     print(json.dumps(result, indent=2))
+    print(f"wrote {out}")
     project.close()
 
 

@@ -7,11 +7,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import statistics
 import time
-from pathlib import Path
+
+from provenance import RESULTS, write_result  # pyright: ignore[reportMissingImports]
 
 from agentkit.features.definitions import Definitions, Entity, Feature, FeatureView
 from agentkit.retrieval.catalog import SemanticCatalog
@@ -115,11 +115,10 @@ def main() -> None:
         "target": "search p50 <= 1.5x embed p50",
     }
     result["pass"] = result["ratio_search_over_embed"] <= 1.5
-    out = Path(__file__).parent / "results" / "catalog.json"
-    out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    out = write_result(RESULTS / "catalog.json", result)
     for key, value in result.items():
         print(f"{key:<32} {value}")
+    print(f"wrote {out}")
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ one persistent session per server, its own ``httpx.AsyncClient``. The Authorizat
 before every call (each call is one stateless POST), so agentkit sees a different user's token on
 every call; the other servers get the same header write (floor_auth: its constant token).
 
-Method (as /work/shared/bench-anchors/README.md): one seeded random user sequence consumed
+Method: one seeded random user sequence consumed
 identically by every target; warm-up; R interleaved rounds (order rotated every round); every call
 timed alone with ``perf_counter_ns``; p50/p99 pool all calls; ratios are medians over rounds of
 round-p50 ratios. The read: agentkit ``get_features(10 refs, entity_key=<the token's subject>)``
@@ -32,8 +32,8 @@ round-p50 ratios. The read: agentkit ``get_features(10 refs, entity_key=<the tok
 session, N calls each, all started together; calls/s = calls / wall; also server CPU per call (from
 /proc, user+system of the server process tree) and the client's CPU per call (this process: on a
 small machine the Python client can be the limit). Bytes: plain JSON-RPC POSTs (initialize,
-tools/list, one tools/call) -> HTTP body bytes; plus the SDK's ListToolsResult JSON (the anchors'
-measure). Profile: the agentkit server under cProfile for a sequential run (enabled only around it)
+tools/list, one tools/call) -> HTTP body bytes; plus the SDK's ListToolsResult JSON (what a client
+keeps of the tool list). Profile: the agentkit server under cProfile for a sequential run (enabled only around it)
 and, without a profiler, the in-process parts of its path (token verify, Project.get_features,
 the JSON payload) timed in this process.
 
@@ -93,6 +93,7 @@ from mcp_lib import (  # noqa: E402  # pyright: ignore[reportMissingImports]
     raw_exchange,
     summarize,
 )
+from provenance import write_result  # noqa: E402  # pyright: ignore[reportMissingImports]
 from serving_lib import AGENT, REFS, VIEW, same, write_project  # noqa: E402  # pyright: ignore[reportMissingImports]
 
 from agentkit import Principal, Project  # noqa: E402
@@ -280,7 +281,7 @@ async def concurrency(targets: list[Target], pool: list[str], cfg: dict[str, int
 
 async def payload_bytes(targets: list[Target], user: str) -> dict[str, Any]:
     """tools/list and one 1x10 read: HTTP body bytes (plain JSON-RPC), result text bytes, and the SDK's
-    ListToolsResult JSON (the anchors' measure)."""
+    ListToolsResult JSON (what a client keeps of the tool list)."""
     out: dict[str, Any] = {}
     for t in targets:
         raw = await raw_exchange(
@@ -687,8 +688,7 @@ def main() -> None:
     res["targets"] = targets_table(res)
     res["meta"]["loadavg_end"] = os.getloadavg()
     res["meta"]["total_s"] = time.perf_counter() - t_start
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(res, indent=2, default=str))
+    write_result(out_path, res)
     print_table(res)
     print(f"\nwrote {out_path} ({res['meta']['total_s']:.0f} s)")
 

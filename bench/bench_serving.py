@@ -1,8 +1,8 @@
-"""Serving benchmark: agentkit vs Feast 0.67 on the anchors' data shape, side by side in ONE run.
+"""Serving benchmark: agentkit vs Feast 0.67 on one synthetic user table, side by side in ONE run.
 
 Usage: ``.venv/bin/python bench/bench_serving.py [--n 100000] [--quick] [--no-redis]``
 
-Method (as in /work/shared/bench-anchors/README.md):
+Method:
 - Data: ``bench/peers/data.py`` ``make_user_features(n)`` (n users x 10 features). agentkit gets a
   temporary project (Entity ``user`` with ``scope=Scope.subject()``, FeatureView ``user_features``,
   event time ``event_timestamp``, the ``created`` column dropped; role ``customer`` (the default role)
@@ -39,7 +39,6 @@ Targets are reported (pass/fail), never asserted.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -57,6 +56,7 @@ sys.path.insert(0, str(HERE / "peers"))
 sys.path.insert(0, str(HERE))
 from data import FEATURES, make_user_features, user_ids, write_parquet  # noqa: E402  # pyright: ignore[reportMissingImports]
 from feast_client import FeastPeer  # noqa: E402  # pyright: ignore[reportMissingImports]
+from provenance import write_result  # noqa: E402  # pyright: ignore[reportMissingImports]
 from serving_lib import (  # noqa: E402  # pyright: ignore[reportMissingImports]
     AGENT,
     AGENTKIT_BIN,
@@ -420,8 +420,7 @@ def main() -> None:
         project.close()
     res["targets"] = targets(res)
     res["meta"]["loadavg_end"] = os.getloadavg()
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    out_path.write_text(json.dumps(res, indent=2, default=str))
+    write_result(out_path, res)
     print_table(res)
     print(f"\nwrote {out_path}")
 

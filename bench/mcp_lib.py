@@ -22,6 +22,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parents[1]  # profile rows name files relative to it
 CLK_TCK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 ACCEPT = "application/json, text/event-stream"
 
@@ -307,7 +308,7 @@ def profile_report(path: Path, calls: int, top: int = 25) -> dict[str, Any]:
 
 
 def _short(file: str) -> str:
-    for marker in ("site-packages/", "/work/main/", "lib/python3."):
+    for marker in ("site-packages/", f"{REPO}/", "lib/python3."):
         if marker in file:
             return file.split(marker, 1)[1]
     return file

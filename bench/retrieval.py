@@ -3,8 +3,8 @@
 Run: ``.venv/bin/python bench/retrieval.py`` (about a minute on 2 cores). Writes
 ``bench/results/retrieval.json`` and prints tables.
 
-1. Quality. Indexes ``examples/support_bot/help_center`` (33 articles) with all-MiniLM-L6-v2 and runs
-   the 66 queries of ``examples/support_bot/retrieval_eval.jsonl`` (no ``as_of``: the newest version of
+1. Quality. Indexes ``agentkit/examples/support_bot/help_center`` (33 articles) with all-MiniLM-L6-v2 and runs
+   the 66 queries of ``agentkit/examples/support_bot/retrieval_eval.jsonl`` (no ``as_of``: the newest version of
    every article, as an agent without a replay time sees them). A query counts as found at k if any of
    its relevant article ids is among the first k *distinct* articles (``max_per_document=1``);
    MRR is over the first 10 articles. Dense, BM25 and hybrid (RRF) side by side, plus dense with the
@@ -33,6 +33,7 @@ from pathlib import Path
 
 import numpy as np
 from numpy.typing import NDArray
+from provenance import write_result  # pyright: ignore[reportMissingImports]
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -46,8 +47,8 @@ from agentkit.retrieval import (  # noqa: E402
     load_documents,
 )
 
-HELP_CENTER = ROOT / "examples" / "support_bot" / "help_center"
-EVAL = ROOT / "examples" / "support_bot" / "retrieval_eval.jsonl"
+HELP_CENTER = ROOT / "agentkit" / "examples" / "support_bot" / "help_center"
+EVAL = ROOT / "agentkit" / "examples" / "support_bot" / "retrieval_eval.jsonl"
 RESULTS = ROOT / "bench" / "results" / "retrieval.json"
 MODES: tuple[SearchMode, ...] = ("dense", "bm25", "hybrid")
 
@@ -205,8 +206,7 @@ def main() -> None:
         "load_s": load_index_s,
         "search_excluding_query_embedding": latency,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(report, indent=2))
+    write_result(RESULTS, report)
 
     # Tables ------------------------------------------------------------------------------------
     print(f"\nQuality: {len(docs)} articles, {stats.chunks} chunks, {len(cases)} queries (distinct articles)")

@@ -1,4 +1,10 @@
-"""Every code block in README.md runs: the quickstart commands, the Python snippet, the config."""
+"""Every code block in README.md runs: the quickstart commands, the Python snippets, the config.
+
+The checks can fail: the README must keep its blocks (at least ``MIN_PYTHON_SNIPPETS`` Python
+snippets, the install / quickstart / demo / test commands), every fenced block must be of a kind a
+test here covers, and every Python snippet found must have been executed. The ``*_check_fails``
+tests feed the same checks scratch README texts to show it.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +19,57 @@ import pytest
 import agentkit as ak
 from agentkit.scaffold import init_project
 
-README = Path(__file__).parents[1] / "README.md"
+ROOT = Path(__file__).parents[1]
+README = ROOT / "README.md"
+MIN_PYTHON_SNIPPETS = 3
+COVERED_LANGUAGES = frozenset({"bash", "console", "json", "python", "toml"})  # each has a test below
+REQUIRED_BASH = ("pip install", "agentkit init", "agentkit demo", "pytest")
 
 
-def blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", README.read_text(), flags=re.S)
+def blocks(lang: str, text: str | None = None) -> list[str]:
+    """The bodies of the ```lang fenced blocks of ``text`` (default: the README)."""
+    return re.findall(rf"```{lang}\n(.*?)```", README.read_text() if text is None else text, flags=re.S)
+
+
+def fence_languages(text: str) -> list[str]:
+    """The language tag of every fenced block, in order ("" for an untagged block)."""
+    languages: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if line.startswith("```"):
+            if not inside:
+                languages.append(line[3:].strip())
+            inside = not inside
+    assert not inside, "a fenced block is never closed"
+    return languages
+
+
+def check_blocks(text: str) -> None:
+    """The README keeps its commands and has no block that no test runs."""
+    uncovered = [lang or "(untagged)" for lang in fence_languages(text) if lang not in COVERED_LANGUAGES]
+    assert uncovered == [], f"blocks no test runs: {uncovered}; tag them as one of {sorted(COVERED_LANGUAGES)}"
+    bash = blocks("bash", text)
+    missing = [marker for marker in REQUIRED_BASH if not any(marker in block for block in bash)]
+    assert missing == [], f"bash blocks missing from the README: {missing}"
+
+
+def run_python_snippets(text: str) -> int:
+    """Execute every Python snippet of ``text`` in order, in one namespace; returns how many ran."""
+    snippets = blocks("python", text)
+    assert len(snippets) >= MIN_PYTHON_SNIPPETS, (
+        f"expected at least {MIN_PYTHON_SNIPPETS} python snippets, found {len(snippets)}"
+    )
+    namespace: dict[str, object] = {}
+    executed = 0
+    for code in snippets:
+        exec(compile(code, str(README), "exec"), namespace)
+        executed += 1
+    assert executed == len(snippets) == fence_languages(text).count("python")
+    return executed
+
+
+def test_readme_keeps_its_commands_and_every_block_is_covered() -> None:
+    check_blocks(README.read_text())
 
 
 def test_quickstart_commands_run_in_a_shell(tmp_path: Path) -> None:
@@ -100,7 +152,7 @@ def test_transcript_example_is_a_real_valid_case() -> None:
 
     (block,) = blocks("json")
     shown = Transcript.model_validate_json(block)
-    example = Path(__file__).parents[1] / "examples" / "support_bot" / "transcripts.jsonl"
+    example = ROOT / "agentkit" / "examples" / "support_bot" / "transcripts.jsonl"
     real = [json.loads(line) for line in example.read_text().splitlines() if line.strip()]
     assert json.loads(block) in real and shown.turns[0].expected is not None
 
@@ -108,9 +160,7 @@ def test_transcript_example_is_a_real_valid_case() -> None:
 def test_python_snippets_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     init_project(tmp_path)
     monkeypatch.chdir(tmp_path)
-    namespace: dict[str, object] = {}
-    for code in blocks("python"):
-        exec(compile(code, str(README), "exec"), namespace)
+    assert run_python_snippets(README.read_text()) >= MIN_PYTHON_SNIPPETS
 
 
 def test_config_examples_are_valid(tmp_path: Path) -> None:
@@ -121,3 +171,36 @@ def test_config_examples_are_valid(tmp_path: Path) -> None:
     (server,) = [b for b in blocks("toml") if "[server]" in b]
     (tmp_path / "agentkit.toml").write_text(config + server)
     assert ak.load_config(tmp_path / "agentkit.toml").server.keys[0].kid == "2026-11"
+
+
+# --- the checks can fail (scratch README texts, never a committed violation) ------------------------
+
+SNIPPET = "```python\nvalue = 1\n```\n"
+
+
+def test_a_readme_without_python_snippets_makes_the_check_fail() -> None:
+    with pytest.raises(AssertionError, match="at least 3 python snippets, found 0"):
+        run_python_snippets("# agentkit\n\nNo code here.\n")
+
+
+@pytest.mark.parametrize(
+    ("broken", "error"),
+    [
+        ("```python\nassert value == 2, 'the snippet is stale'\n```\n", AssertionError),
+        ("```python\nproject.no_such_method()\n```\n", NameError),
+    ],
+)
+def test_a_broken_python_snippet_makes_the_check_fail(broken: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        run_python_snippets(SNIPPET * MIN_PYTHON_SNIPPETS + broken)
+
+
+def test_a_block_no_test_runs_or_a_lost_command_makes_the_check_fail() -> None:
+    commands = "".join(f"```bash\n{marker} x\n```\n" for marker in REQUIRED_BASH)
+    check_blocks(commands + SNIPPET)
+    with pytest.raises(AssertionError, match=r"blocks no test runs: \['py'\]"):
+        check_blocks(commands + "```py\nprint('never run')\n```\n")
+    with pytest.raises(AssertionError, match=r"\(untagged\)"):
+        check_blocks(commands + "```\nagentkit serve\n```\n")
+    with pytest.raises(AssertionError, match=r"missing from the README: \['agentkit demo'\]"):
+        check_blocks(commands.replace("agentkit demo", "agentkit chat"))

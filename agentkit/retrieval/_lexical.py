@@ -17,7 +17,6 @@ Tokens are lower-cased words (a ``snake_case`` code also yields its parts), minu
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +25,8 @@ from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
+
+from agentkit.retrieval._engines import bm25_weights
 
 __all__ = ["LexicalIndex", "tokenize"]
 
@@ -82,16 +83,12 @@ class LexicalIndex:
         corpus = [tokenize(t) for t in texts]
         if not any(corpus):
             return cls.empty(len(texts))
-        bm25s = importlib.import_module("bm25s")
-        retriever = bm25s.BM25(k1=k1, b=b, method="lucene")
-        retriever.index(corpus, show_progress=False)
-        scores = retriever.scores
-        vocab: dict[str, int] = {str(k): int(v) for k, v in retriever.vocab_dict.items()}
+        weights = bm25_weights(corpus, k1=k1, b=b)
         return cls(
-            data=np.ascontiguousarray(scores["data"], dtype=np.float32),
-            indices=np.ascontiguousarray(scores["indices"], dtype=np.int32),
-            indptr=np.ascontiguousarray(scores["indptr"], dtype=np.int64),
-            vocab=vocab,
+            data=weights.data,
+            indices=weights.indices,
+            indptr=weights.indptr,
+            vocab=weights.vocab,
             num_docs=len(texts),
         )
 

