@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
-from langchain.agents import create_agent
-from langchain.agents.middleware import ModelCallLimitMiddleware
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool
-from langgraph.graph.state import CompiledStateGraph
+from langgraph.checkpoint.base import BaseCheckpointSaver
 
+from agentkit.agent._graph import Agent, compile_agent
 from agentkit.errors import AgentkitError
 from agentkit.project import Project
-from agentkit.tools.context import RunContext
 from agentkit.tools.mcp_tools import PLATFORM_TOOLS, McpConnection, platform_tools
 
 __all__ = ["SYSTEM_PROMPT", "build_agent"]
@@ -39,13 +36,14 @@ def build_agent(
     project: Project | None = None,
     mcp_url: str | None = None,
     agent: str = "support_bot",
-    checkpointer: Any = None,
+    checkpointer: BaseCheckpointSaver[str] | None = None,
     extra_tools: Sequence[BaseTool] = (),
     allowed_tools: Sequence[str] | None = None,
     system_prompt: str = SYSTEM_PROMPT,
     max_steps: int = DEFAULT_MAX_STEPS,
-) -> CompiledStateGraph[Any, RunContext, Any, Any]:
-    """A compiled LangGraph agent. Run it with ``context=RunContext(token=... | principal=...)``.
+) -> Agent:
+    """A compiled LangGraph agent (typed as :class:`Agent`). Run it with
+    ``context=RunContext(token=... | principal=...)``.
 
     With ``project`` the tools talk to the platform through the in-memory MCP transport (the same
     protocol path as a deployment, no network); with ``mcp_url`` over streamable HTTP. The tools
@@ -66,13 +64,6 @@ def build_agent(
         allowed = set(allowed_tools) if allowed_tools is not None else {*PLATFORM_TOOLS, *(t.name for t in extra_tools)}
     tools: list[BaseTool] = platform_tools(connection, tuple(n for n in PLATFORM_TOOLS if n in allowed))
     tools += [t for t in extra_tools if t.name in allowed]
-    graph = create_agent(
-        model,
-        tools,
-        system_prompt=system_prompt,
-        context_schema=RunContext,
-        checkpointer=checkpointer,
-        middleware=[ModelCallLimitMiddleware(run_limit=max_steps, exit_behavior="end")],
-        name=agent,
+    return compile_agent(
+        model, tools, system_prompt=system_prompt, checkpointer=checkpointer, max_steps=max_steps, name=agent
     )
-    return graph.with_config(recursion_limit=4 * max_steps + 8)  # type: ignore[return-value]

@@ -23,9 +23,11 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolCall, ToolMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
+
+from agentkit.agent._messages import JsonObject, as_list, as_object, tool_artifact
 
 __all__ = ["PlannerModel"]
 
@@ -45,7 +47,7 @@ class PlannerModel(BaseChatModel):
     def _llm_type(self) -> str:
         return "agentkit-planner"
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> PlannerModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[object], **kwargs: Any) -> PlannerModel:
         names = tuple(t.name if isinstance(t, BaseTool) else str(getattr(t, "name", t)) for t in tools)
         return self.model_copy(update={"bound_tools": names})
 
@@ -64,8 +66,8 @@ class PlannerModel(BaseChatModel):
         question, results = _turn(messages)
         done = {name for name, _ in results.values()}
         step = sum(isinstance(m, AIMessage) for m in _after_last_human(messages))
+        calls: list[ToolCall] = []
         if step == 0:
-            calls = []
             if "search_help_center" in self.bound_tools:
                 calls.append(_call("search_help_center", {"query": question[:500], "k": 3}, step, 0))
             if "search_catalog" in self.bound_tools:
@@ -78,9 +80,8 @@ class PlannerModel(BaseChatModel):
             key = _mentioned_key(question)
             if key:  # a record named by key: read only the best view for it
                 groups = groups[:1]
-            calls = []
             for i, features in enumerate(groups):
-                args: dict[str, Any] = {"features": features}
+                args: dict[str, object] = {"features": features}
                 if key:
                     args["entity_key"] = key
                 calls.append(_call("get_features", args, step, i))
@@ -89,8 +90,8 @@ class PlannerModel(BaseChatModel):
         return AIMessage(content=_compose(results))
 
 
-def _call(name: str, args: dict[str, Any], step: int, index: int) -> dict[str, Any]:
-    return {"name": name, "args": args, "id": f"plan_{step}_{index}_{name}", "type": "tool_call"}
+def _call(name: str, args: dict[str, object], step: int, index: int) -> ToolCall:
+    return ToolCall(name=name, args=args, id=f"plan_{step}_{index}_{name}", type="tool_call")
 
 
 def _after_last_human(messages: Sequence[BaseMessage]) -> Sequence[BaseMessage]:
@@ -100,21 +101,21 @@ def _after_last_human(messages: Sequence[BaseMessage]) -> Sequence[BaseMessage]:
     return messages
 
 
-def _turn(messages: list[BaseMessage]) -> tuple[str, dict[str, tuple[str, Any]]]:
+def _turn(messages: list[BaseMessage]) -> tuple[str, dict[str, tuple[str, object]]]:
     question = ""
     for message in reversed(messages):
         if isinstance(message, HumanMessage):
             question = message.content if isinstance(message.content, str) else str(message.content)
             break
     names: dict[str, str] = {}
-    results: dict[str, tuple[str, Any]] = {}
+    results: dict[str, tuple[str, object]] = {}
     for message in _after_last_human(messages):
         if isinstance(message, AIMessage):
             for call in message.tool_calls:
                 names[call["id"] or ""] = call["name"]
         elif isinstance(message, ToolMessage):
             name = names.get(message.tool_call_id, message.name or "")
-            data = message.artifact
+            data = tool_artifact(message)
             if data is None and isinstance(message.content, str):
                 try:
                     data = json.loads(message.content)
@@ -129,19 +130,37 @@ def _mentioned_key(question: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _pick_features(catalog: Any, limit: int, max_views: int) -> list[list[str]]:
+def _pick_features(catalog: object, limit: int, max_views: int) -> list[list[str]]:
     """The best-ranked features grouped by view, best view first (one view per read)."""
-    if not isinstance(catalog, list) or not catalog:
-        return []
     groups: dict[str, list[str]] = {}
-    for hit in catalog:
-        if isinstance(hit, dict) and isinstance(hit.get("feature"), str):
-            view = hit["feature"].split(".", 1)[0]
+    for feature in map(_feature_of, as_list(catalog) or []):
+        if feature is not None:
+            view = feature.split(".", 1)[0]
             if view in groups or len(groups) < max_views:
                 bucket = groups.setdefault(view, [])
                 if len(bucket) < limit:
-                    bucket.append(hit["feature"])
+                    bucket.append(feature)
     return list(groups.values())
+
+
+def _feature_of(hit: object) -> str | None:
+    """The feature ref of a catalog hit, if it has one."""
+    fields = as_object(hit)
+    feature = fields.get("feature") if fields is not None else None
+    return feature if isinstance(feature, str) else None
+
+
+def _fact_line(ref: str, value: object, catalog: dict[str, JsonObject]) -> str | None:
+    """``- label: value unit [ref]`` for a value read (None for a missing value)."""
+    if value is None:
+        return None
+    meta = catalog.get(ref, {})
+    unit = meta.get("unit")
+    shown = f"{value} {unit}" if unit and not str(value).endswith(str(unit)) else str(value)
+    description = meta.get("description")
+    if not isinstance(description, str):
+        description = ref.split(".", 1)[1].replace("_", " ")
+    return f"- {_describe(description)}: {shown} [{ref}]"
 
 
 def _describe(description: str) -> str:
@@ -150,43 +169,41 @@ def _describe(description: str) -> str:
     return text[:1].lower() + text[1:] if text else text
 
 
-def _compose(results: dict[str, tuple[str, Any]]) -> str:
-    catalog: dict[str, dict[str, Any]] = {}
+def _compose(results: dict[str, tuple[str, object]]) -> str:
+    catalog: dict[str, JsonObject] = {}
     facts: list[str] = []
     refusal: str | None = None
     passage: str | None = None
     for name, data in results.values():
-        if name == "search_catalog" and isinstance(data, list):
-            catalog.update({h["feature"]: h for h in data if isinstance(h, dict) and "feature" in h})
+        if name == "search_catalog":
+            for hit in map(as_object, as_list(data) or []):
+                if hit is not None and isinstance(hit.get("feature"), str):
+                    catalog[str(hit["feature"])] = hit
     for call_id, (name, data) in results.items():
         if name != "get_features":
             continue
         primary = call_id.endswith("_0_get_features")
-        if isinstance(data, dict) and data.get("error"):
+        payload = as_object(data)
+        if payload is not None and payload.get("error"):
             if primary:  # secondary reads (other views) may legitimately not apply
-                refusal = str(data["error"])
+                refusal = str(payload["error"])
             continue
-        if not isinstance(data, dict):
+        if payload is None:
             continue
-        rows = data.get("rows", [])
-        for row in rows[:1]:  # the most recent record answers "my order" questions
-            lines = []
-            for ref, value in row.get("values", {}).items():
-                if value is None:
-                    continue
-                meta = catalog.get(ref, {})
-                unit = meta.get("unit")
-                shown = f"{value} {unit}" if unit and not str(value).endswith(str(unit)) else str(value)
-                label = _describe(meta.get("description", ref.split(".", 1)[1].replace("_", " ")))
-                lines.append(f"- {label}: {shown} [{ref}]")
-            if lines:
-                facts.append(f"For your {data.get('entity', 'record')} {row.get('key')}:")
-                facts.extend(lines)
+        rows = as_list(payload.get("rows")) or []
+        for row in map(as_object, rows[:1]):  # the most recent record answers "my order" questions
+            if row is None:
+                continue
+            lines = [_fact_line(ref, value, catalog) for ref, value in (as_object(row.get("values")) or {}).items()]
+            if any(lines):
+                facts.append(f"For your {payload.get('entity', 'record')} {row.get('key')}:")
+                facts.extend(line for line in lines if line)
         if not rows and primary:
             refusal = "I found no records of yours for that."
     for name, data in results.values():
-        if name == "search_help_center" and isinstance(data, list) and data and passage is None:
-            top = data[0]
+        hits = as_list(data)
+        if name == "search_help_center" and hits and passage is None:
+            top = as_object(hits[0]) or {}
             text = " ".join(str(top.get("text", "")).split())
             sentences = re.split(r"(?<=[.!?])\s+", text)
             passage = f"{top.get('title', '')}: {' '.join(sentences[:2])} [{top.get('document_id')}]"

@@ -13,9 +13,9 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, cast
 
-__all__ = ["CachedJudge", "ChatModelJudge", "Judge", "Verdict"]
+__all__ = ["CachedJudge", "ChatModel", "ChatModelJudge", "Judge", "Verdict"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,10 +41,21 @@ Answer: {answer}
 Evidence: {evidence}"""
 
 
+class _Reply(Protocol):
+    @property
+    def content(self) -> object: ...
+
+
+class ChatModel(Protocol):
+    """What the judge needs of a chat model: a LangChain ``BaseChatModel`` is one."""
+
+    def invoke(self, input: str, /) -> _Reply: ...
+
+
 class ChatModelJudge:
     """A judge backed by any LangChain chat model (``init_chat_model("provider:name")``)."""
 
-    def __init__(self, model: Any, judge_id: str) -> None:
+    def __init__(self, model: ChatModel, judge_id: str) -> None:
         self._model = model
         self._id = judge_id
 
@@ -57,13 +68,22 @@ class ChatModelJudge:
         text = reply.content if isinstance(reply.content, str) else str(reply.content)
         match = re.search(r"\{.*\}", text, flags=re.S)
         try:
-            data = json.loads(match.group(0)) if match else {}
+            data: object = json.loads(match.group(0)) if match else {}
         except json.JSONDecodeError:
             data = {}
-        clamp = lambda v: max(0.0, min(1.0, float(v)))  # noqa: E731
+        fields = cast("dict[str, object]", data) if isinstance(data, dict) else {}  # decoded JSON: str keys
         return Verdict(
-            clamp(data.get("faithfulness", 0)), clamp(data.get("helpfulness", 0)), str(data.get("rationale", ""))
+            _clamp(fields.get("faithfulness", 0)),
+            _clamp(fields.get("helpfulness", 0)),
+            str(fields.get("rationale", "")),
         )
+
+
+def _clamp(value: object) -> float:
+    """A score in 0..1 (the model's number, clamped)."""
+    if not isinstance(value, int | float | str):
+        raise TypeError(f"a judge score must be a number, got {value!r}")
+    return max(0.0, min(1.0, float(value)))
 
 
 class CachedJudge:

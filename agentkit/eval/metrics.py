@@ -40,7 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from agentkit.eval.matching import (
     Token,
@@ -205,14 +205,28 @@ def _typed_candidates(answer: str, spec: FactSpec) -> tuple[list[tuple[int, str]
                 ok = (says_true and not says_false) if spec.value else says_false
                 typed.append((a, ok, text.strip()[:40]))
     elif dtype == "list[string]":
-        items = spec.value if isinstance(spec.value, list | tuple) else [spec.value]
-        starts = [phrase_positions(answer, str(i)) for i in items]  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+        items = _items(spec.value)
+        starts = [phrase_positions(answer, str(i)) for i in items]
         if starts and all(starts):
-            typed.append((min(s[0] for s in starts), True, ", ".join(str(i) for i in items)))  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+            typed.append((min(s[0] for s in starts), True, ", ".join(str(i) for i in items)))
     else:  # string, enum
         for p in phrase_positions(answer, str(spec.value)):
             typed.append((p, True, str(spec.value)))
     return [(p, s) for p, ok, s in typed if ok], typed
+
+
+def _items(value: object) -> Sequence[object]:
+    """A ``list[string]`` fact's items (a single value is a list of one)."""
+    if isinstance(value, list | tuple):
+        return cast("Sequence[object]", value)
+    return [value]
+
+
+def _expected(value: object) -> object:
+    """A fact's value as reported: JSON-able values as they are, anything else as text."""
+    if isinstance(value, list):
+        return cast("list[object]", value)
+    return value if isinstance(value, str | int | float | bool) else str(value)
 
 
 def _slots(answer: str, spec: FactSpec) -> list[tuple[int, int]]:
@@ -261,7 +275,7 @@ def match_fact(answer: str, spec: FactSpec) -> FactCheck:
     return FactCheck(
         feature=spec.feature,
         entity_key=spec.entity_key,
-        expected=spec.value if isinstance(spec.value, str | int | float | bool | list) else str(spec.value),
+        expected=_expected(spec.value),
         source=source,
         dtype=spec.dtype,
         matched=matched,
@@ -290,7 +304,8 @@ def grounded_values(answer: str, sources: Sequence[str]) -> tuple[int, int, list
     for text in sources:
         for t in tokens(text):
             known |= value_keys(t)
-    grounded, total, missing = 0, 0, []
+    grounded, total = 0, 0
+    missing: list[str] = []
     for t in tokens(answer):
         total += 1
         if value_keys(t) & known:

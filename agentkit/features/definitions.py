@@ -310,7 +310,7 @@ class Definitions(_Frozen):
 
 
 def _pydantic_message(exc: PydanticValidationError) -> str:
-    parts = []
+    parts: list[str] = []
     for err in exc.errors():
         msg = err["msg"].removeprefix("Value error, ")
         loc = ".".join(str(p) for p in err["loc"])

@@ -1,6 +1,7 @@
 """The online store: the latest row per key of each view, for point reads in microseconds.
 
-Two implementations share the :class:`OnlineStore` protocol and one conformance suite:
+Two implementations share the :class:`OnlineStore` protocol (:mod:`agentkit.features.online_store`,
+re-exported here) and one conformance suite:
 
 - :class:`LocalOnlineStore` (embedded default): one Arrow IPC file per view under
   ``.agentkit/online/``. A process memory-maps it in milliseconds and answers point reads from a
@@ -20,18 +21,26 @@ import json
 import os
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import pyarrow as pa
 
 from agentkit.config import ProjectConfig
 from agentkit.errors import OnlineStoreError
+from agentkit.features._arrow import AnyArray, nulls, pylist
 from agentkit.features.definitions import AVAILABLE_AT, FeatureView
 from agentkit.features.offline import latest_per_key
-from agentkit.features.schema import arrow_schema, pylist
+from agentkit.features.online_store import (
+    EPOCH,
+    OnlineRow,
+    OnlineStore,
+    RegistryCopy,
+    ViewState,
+    micros_to_datetime,
+)
+from agentkit.features.schema import arrow_schema
 
 __all__ = [
     "LocalOnlineStore",
@@ -41,75 +50,6 @@ __all__ = [
     "ViewState",
     "open_online_store",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class OnlineRow:
-    """One key's latest values, in the order of the requested features."""
-
-    key: str
-    values: tuple[Any, ...]
-    event_time: datetime
-    available_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ViewState:
-    snapshot_id: int | None
-    """Iceberg snapshot the view was last materialized from (pushes keep it; see ``pushed``)."""
-    materialized_at: datetime | None
-    rows: int
-    pushed: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class RegistryCopy:
-    version: int
-    definitions: str
-    policy: str | None
-
-
-class OnlineStore(Protocol):
-    """Latest value per key. Implementations: local file (default) and Redis."""
-
-    def write(
-        self,
-        view: FeatureView,
-        rows: pa.Table,
-        *,
-        snapshot_id: int | None,
-        replace: bool,
-        pushed: bool = False,
-    ) -> int:
-        """Merge ``rows`` (canonical schema) into the view; ``replace`` discards what was there.
-        Returns the number of keys the view holds afterwards."""
-        ...
-
-    def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
-        """Per key (in order), its row or ``None`` when the key has none."""
-        ...
-
-    def read_with_snapshot(
-        self, view: FeatureView, keys: Sequence[str], features: Sequence[str]
-    ) -> tuple[int | None, list[OnlineRow | None]]:
-        """Like :meth:`read`, plus the snapshot the rows were materialized from (one round trip)."""
-        ...
-
-    def keys_where(self, view: FeatureView, column: str, value: str) -> list[str]:
-        """Keys whose latest row has ``column == value`` (for scope rules; callers re-check rows)."""
-        ...
-
-    def state(self, view_name: str) -> ViewState | None: ...
-
-    def drop(self, view_name: str) -> None: ...
-
-    def publish_registry(self, copy: RegistryCopy) -> None:
-        """Keep a copy of the applied definitions so a serving process needs no catalog."""
-        ...
-
-    def registry(self) -> RegistryCopy | None: ...
-
-    def close(self) -> None: ...
 
 
 def open_online_store(config: ProjectConfig) -> OnlineStore:
@@ -148,10 +88,13 @@ class _LoadedView:
         self.index = dict(zip(keys, range(len(keys)), strict=True))
         self.columns = {}
         self.reverse = {}
-        self.timestamps = frozenset(f.name for f in table.schema if pa.types.is_timestamp(f.type))
+        schema = table.schema
+        self.timestamps = frozenset(
+            name for name, type_ in zip(schema.names, schema.types, strict=True) if pa.types.is_timestamp(type_)
+        )
 
     def keys_where(self, column: str, value: Any, key: str) -> list[str]:
-        rev = self.reverse.get(column)
+        rev: dict[Any, list[str]] | None = self.reverse.get(column)
         if rev is None:
             rev = {}
             for k, v in zip(self.column(key), self.column(column), strict=True):
@@ -172,13 +115,6 @@ class _LoadedView:
                 col = self.table.column(name).to_pylist()
             self.columns[name] = col
         return col
-
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def micros_to_datetime(value: int | None) -> datetime | None:
-    return None if value is None else _EPOCH + timedelta(microseconds=value)
 
 
 class LocalOnlineStore:
@@ -288,7 +224,7 @@ class LocalOnlineStore:
         any_ts = any(convert)
         event = loaded.column(view.timestamp_field)
         avail = loaded.column(AVAILABLE_AT)
-        epoch, delta, row_type = _EPOCH, timedelta, OnlineRow
+        epoch, delta, row_type = EPOCH, timedelta, OnlineRow
         out: list[OnlineRow | None] = []
         append = out.append
         for key in keys:
@@ -363,10 +299,8 @@ def _state_from(metadata: dict[bytes, bytes] | None) -> ViewState:
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     """Project ``table`` onto ``schema`` (new features read as null; dropped ones disappear)."""
-    arrays = []
-    for field in schema:
-        if field.name in table.column_names:
-            arrays.append(table.column(field.name).cast(field.type))
-        else:
-            arrays.append(pa.nulls(table.num_rows, type=field.type))
+    arrays: list[AnyArray] = []
+    present = set(table.column_names)
+    for name, type_ in zip(schema.names, schema.types, strict=True):
+        arrays.append(table.column(name).cast(type_) if name in present else nulls(table.num_rows, type_))
     return pa.Table.from_arrays(arrays, schema=schema)

@@ -15,18 +15,21 @@ half-built view).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Sequence
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
 from agentkit.errors import OnlineStoreError
+from agentkit.features._arrow import pylist
 from agentkit.features.definitions import AVAILABLE_AT, INGESTED_AT, FeatureView
 from agentkit.features.offline import latest_per_key
-from agentkit.features.online import OnlineRow, RegistryCopy, ViewState, micros_to_datetime
-from agentkit.features.schema import pylist
+from agentkit.features.online_store import EPOCH, OnlineRow, RegistryCopy, ViewState, micros_to_datetime
+
+if TYPE_CHECKING:
+    from redis.client import Pipeline
 
 __all__ = ["RedisOnlineStore"]
 
@@ -72,7 +75,7 @@ def _encode(value: Any) -> Any:
     return value
 
 
-def _decoder(dtype: str) -> Any:
+def _decoder(dtype: str) -> Callable[[Any], Any] | None:
     if dtype == "timestamp":
         return micros_to_datetime
     if dtype == "money":
@@ -80,6 +83,11 @@ def _decoder(dtype: str) -> Any:
     if dtype == "date":
         return date.fromisoformat
     return None
+
+
+def _rename(pipe: Pipeline[bytes], src: str, dst: str) -> None:
+    """Queue ``RENAME src dst`` (types-redis leaves ``rename``'s parameters unannotated)."""
+    pipe.rename(src, dst)  # pyright: ignore[reportUnknownMemberType]  # unannotated parameters in types-redis
 
 
 class RedisOnlineStore:
@@ -124,16 +132,12 @@ class RedisOnlineStore:
         event: list[int] = pylist(rows.column(view.timestamp_field).cast(pa.int64()))
         avail: list[int] = pylist(rows.column(AVAILABLE_AT).cast(pa.int64()))
         ingest: list[int] = pylist(rows.column(INGESTED_AT).cast(pa.int64()))
+        types = [rows.column(c).type for c in columns]
         values: list[list[Any]] = [
-            pylist(rows.column(c).cast(pa.int64()))
-            if pa.types.is_timestamp(rows.schema.field(c).type)
-            else pylist(rows.column(c))
-            for c in columns
+            pylist(rows.column(c).cast(pa.int64())) if pa.types.is_timestamp(t) else pylist(rows.column(c))
+            for c, t in zip(columns, types, strict=True)
         ]
-        simple = [
-            not (pa.types.is_decimal(rows.schema.field(c).type) or pa.types.is_date(rows.schema.field(c).type))
-            for c in columns
-        ]
+        simple = [not (pa.types.is_decimal(t) or pa.types.is_date(t)) for t in types]
         target = self._k(view.name, "rows")
         staging = self._k(view.name, "staging") if replace else target
         # String features are indexed (value -> keys) so scope rules can find a user's rows.
@@ -160,7 +164,7 @@ class RedisOnlineStore:
             pipe = self._redis.pipeline(transaction=True)
             if replace:
                 if keys:
-                    pipe.rename(staging, target)
+                    _rename(pipe, staging, target)
                 else:
                     pipe.delete(target)
             if pushed and meta.get(b"snapshot_id"):
@@ -236,7 +240,11 @@ class RedisOnlineStore:
             for pick, decode in zip(picks, decoders, strict=True):
                 value = data[pick] if pick is not None else None
                 vals.append(decode(value) if (decode is not None and value is not None) else value)
-            out.append(OnlineRow(key, tuple(vals), micros_to_datetime(data[0]), micros_to_datetime(data[1])))  # type: ignore[arg-type]
+            out.append(
+                OnlineRow(
+                    key, tuple(vals), EPOCH + timedelta(microseconds=data[0]), EPOCH + timedelta(microseconds=data[1])
+                )
+            )
         return snapshot, out
 
     def state(self, view_name: str) -> ViewState | None:

@@ -153,7 +153,7 @@ def _view_changes(old: FeatureView, new: FeatureView) -> list[Change]:
 def _entity_change(old: Entity, new: Entity) -> Change | None:
     if old == new:
         return None
-    parts = []
+    parts: list[str] = []
     if old.join_key != new.join_key:
         parts.append(f"join key {old.join_key} -> {new.join_key}")
     if old.description != new.description:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 __all__ = [
     "ApplyResult",
@@ -114,5 +115,6 @@ def jsonable(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        items = cast("Sequence[object]", value)  # a list or tuple of unknown items
+        return [jsonable(v) for v in items]
     return value

@@ -27,12 +27,13 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from agentkit.errors import DataError
+from agentkit.features._arrow import AnyArray, assume_utc, nulls, pylist
 from agentkit.features.definitions import AVAILABLE_AT, INGESTED_AT, DType, Feature, FeatureView
 
 __all__ = [
@@ -122,19 +123,32 @@ def parse_duration(text: str) -> timedelta:
 
 
 def parse_time(value: str | datetime, *, naive_ok: bool = True) -> datetime:
-    """Parse an ISO 8601 time to an aware UTC datetime. Naive times are UTC when ``naive_ok``."""
+    """Parse an ISO 8601 time (a date alone is midnight) to an aware UTC datetime; the one parser of
+    times in agentkit (ingested values, ``as_of``, document front matter).
+
+    Naive times are UTC when ``naive_ok``; otherwise they raise. Raises ``ValueError`` naming the text.
+    """
     if isinstance(value, datetime):
         dt = value
     else:
         text = value.strip()
         if text.endswith(("z", "Z")):
             text = text[:-1] + "+00:00"
-        dt = datetime.fromisoformat(text)
+        try:
+            dt = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(
+                f"{value.strip()!r} is not an ISO 8601 date or time (e.g. 2026-10-01 or 2026-10-01T00:00:00Z)"
+            ) from None
     if dt.tzinfo is None:
         if not naive_ok:
             raise ValueError(f"{value!s} has no timezone; add one, e.g. 2026-11-01T12:00:00Z")
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
+
+
+def _to_string(value: Any) -> str:
+    return value if isinstance(value, str) else str(value)
 
 
 def _to_money(value: Any) -> Decimal:
@@ -148,7 +162,8 @@ def _to_money(value: Any) -> Decimal:
         raise ValueError("not a decimal amount") from exc
     if not amount.is_finite():
         raise ValueError("not a finite amount")
-    if amount.as_tuple().exponent < -2:  # type: ignore[operator]
+    exponent = amount.as_tuple().exponent  # an int: the amount is finite
+    if isinstance(exponent, int) and exponent < -2:
         raise ValueError("more than 2 decimal places")
     if abs(amount) >= Decimal(10) ** 16:
         raise ValueError("amount too large")
@@ -218,9 +233,11 @@ def _to_string_list(value: Any) -> list[str]:
             return [part for part in text.split("|") if part] if text else []
     if not isinstance(value, (list, tuple)):
         raise ValueError("not a list of strings")
-    if not all(isinstance(v, str) for v in value):  # pyright: ignore[reportUnknownVariableType]
+    items = cast("Sequence[object]", value)  # a list or tuple of unknown items; each is checked below
+    strings = [v for v in items if isinstance(v, str)]
+    if len(strings) != len(items):
         raise ValueError("not a list of strings")
-    return list(value)  # pyright: ignore[reportUnknownArgumentType]
+    return strings
 
 
 def _converter(feature: Feature | None, dtype: DType) -> Callable[[Any], Any]:
@@ -235,7 +252,7 @@ def _converter(feature: Feature | None, dtype: DType) -> Callable[[Any], Any]:
 
         return enum
     return {
-        "string": lambda v: v if isinstance(v, str) else str(v),
+        "string": _to_string,
         "int": _to_int,
         "float": _to_float,
         "bool": _to_bool,
@@ -250,7 +267,7 @@ def _converter(feature: Feature | None, dtype: DType) -> Callable[[Any], Any]:
 # --- whole tables ------------------------------------------------------------------------------
 
 
-def _fast_cast(column: pa.ChunkedArray, target: pa.DataType, dtype: DType) -> pa.ChunkedArray | None:
+def _fast_cast(column: pa.ChunkedArray[Any], target: pa.DataType, dtype: DType) -> pa.ChunkedArray[Any] | None:
     """Cast without Python when the source type already fits; ``None`` means 'check row by row'."""
     source = column.type
     if source == target:
@@ -258,7 +275,7 @@ def _fast_cast(column: pa.ChunkedArray, target: pa.DataType, dtype: DType) -> pa
     try:
         if dtype == "timestamp" and pa.types.is_timestamp(source):
             if source.tz is None:  # naive: UTC by definition
-                column = pc.assume_timezone(column, "UTC")  # type: ignore[attr-defined]
+                column = assume_utc(column)
             return column.cast(TS_TYPE)
         if dtype in ("int",) and pa.types.is_integer(source):
             return column.cast(target, safe=True)
@@ -269,7 +286,7 @@ def _fast_cast(column: pa.ChunkedArray, target: pa.DataType, dtype: DType) -> pa
         if dtype == "date" and pa.types.is_date(source):
             return column.cast(target)
         if dtype == "duration" and pa.types.is_duration(source):
-            seconds = pc.divide(column.cast(pa.int64()), _DURATION_DIVISOR[source.unit])  # type: ignore[attr-defined]
+            seconds = pc.divide(column.cast(pa.int64()), _DURATION_DIVISOR[source.unit])
             return seconds.cast(pa.int64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
@@ -282,14 +299,14 @@ _DURATION_DIVISOR = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
 def _convert_column(
     view: FeatureView,
     name: str,
-    column: pa.ChunkedArray,
+    column: pa.ChunkedArray[Any],
     dtype: DType,
     feature: Feature | None,
     *,
     required: bool,
     row_offset: int,
     source: str,
-) -> pa.Array | pa.ChunkedArray:
+) -> AnyArray:
     target = arrow_type(dtype) if name != view.key else pa.string()
     casted = _fast_cast(column, target, dtype) if dtype != "enum" else None
     if casted is not None and not (required and casted.null_count):
@@ -355,7 +372,7 @@ def coerce_table(
             "or drop them from the file",
             code="data_unknown_column",
         )
-    arrays: list[pa.Array | pa.ChunkedArray] = []
+    arrays: list[AnyArray] = []
     schema = arrow_schema(view)
     arrays.append(
         _convert_column(
@@ -396,7 +413,7 @@ def coerce_table(
                 )
             )
         else:
-            arrays.append(pa.nulls(table.num_rows, type=arrow_type(feature.dtype)))  # pyright: ignore
+            arrays.append(nulls(table.num_rows, arrow_type(feature.dtype)))
     if AVAILABLE_AT in columns:
         arrays.append(
             _convert_column(
@@ -415,11 +432,6 @@ def coerce_table(
         arrays.append(pa.array([when] * table.num_rows, type=TS_TYPE))
     arrays.append(pa.array([ingested_at] * table.num_rows, type=TS_TYPE))
     return pa.Table.from_arrays(arrays, schema=schema)
-
-
-def pylist(column: pa.ChunkedArray | pa.Array) -> list[Any]:
-    """``column.to_pylist()``, typed for callers that know the column's Python type."""
-    return column.to_pylist()
 
 
 def to_python(feature: Feature, value: Any) -> Any:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from agentkit.errors import DataError
+from agentkit.features._arrow import infer_array, read_parquet
 
 __all__ = ["read_data_file"]
 
@@ -31,7 +32,7 @@ def read_data_file(path: Path) -> tuple[pa.Table, int]:
         raise DataError(f"{path}: the file is empty; nothing was ingested", code="data_empty")
     if suffix in (".parquet", ".pq"):
         try:
-            return pq.read_table(path), 1
+            return read_parquet(path), 1
         except (pa.ArrowInvalid, OSError) as exc:
             raise DataError(f"{path}: not a readable Parquet file ({exc})", code="data_file_invalid") from exc
     if suffix == ".csv":
@@ -77,7 +78,7 @@ def _read_jsonl(path: Path) -> pa.Table:
                     raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})", code="data_file_invalid") from exc
                 if not isinstance(row, dict):
                     raise DataError(f"{path}:{number}: each line must be a JSON object", code="data_file_invalid")
-                rows.append(row)  # pyright: ignore[reportUnknownArgumentType]
+                rows.append(cast("dict[str, object]", row))  # a JSON object: string keys
     except UnicodeDecodeError as exc:
         raise DataError(f"{path}: not UTF-8 text ({exc})", code="data_file_invalid") from exc
     if not rows:
@@ -93,7 +94,7 @@ def _read_jsonl(path: Path) -> pa.Table:
         name: pa.array([_plain(v) for v in values], type=pa.string()) if _mixed(values) else _array(values)
         for name, values in columns.items()
     }
-    return pa.table(arrays)
+    return pa.Table.from_pydict(arrays)
 
 
 def _mixed(values: list[object]) -> bool:
@@ -107,8 +108,8 @@ def _plain(value: object) -> str | None:
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _array(values: list[object]) -> pa.Array:
+def _array(values: list[object]) -> pa.Array[Any]:
     try:
-        return pa.array(values)  # pyright: ignore[reportCallIssue, reportArgumentType]
+        return infer_array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return pa.array([_plain(v) for v in values], type=pa.string())

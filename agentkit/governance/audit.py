@@ -138,6 +138,11 @@ class AuditLog:
     def directory(self) -> Path:
         return self._dir
 
+    @property
+    def pending(self) -> int:
+        """Records buffered in memory, not yet in the spool (what a crash now would lose)."""
+        return len(self._buffer)
+
     def write(self, record: AuditRecord) -> None:
         """Buffer a record; a background thread writes it to the spool within ``flush_seconds``."""
         self._buffer.append(record)  # list.append is atomic under the GIL

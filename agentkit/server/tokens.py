@@ -87,7 +87,7 @@ class TokenService:
                 tmp.unlink(missing_ok=True)
         return path.read_text().strip().encode()
 
-    def keys(self) -> dict[str, _Key]:
+    def _keys_by_kid(self) -> dict[str, _Key]:
         if self._keys is None:
             keys: dict[str, _Key] = {}
             dev = self._dev_secret(create=True)
@@ -132,7 +132,7 @@ class TokenService:
         except jwt.PyJWTError as exc:
             raise TokenVerificationError(f"malformed header: {exc}") from exc
         kid, alg = header.get("kid"), header.get("alg")
-        key = self.keys().get(kid) if isinstance(kid, str) else None
+        key = self._keys_by_kid().get(kid) if isinstance(kid, str) else None
         if key is None:
             raise TokenVerificationError("unknown key id")
         if alg != key.alg:

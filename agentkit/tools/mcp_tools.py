@@ -94,7 +94,7 @@ class McpConnection:
         """Call a tool; returns (is_error, text)."""
         if self.url is None:
             server = self._server(token)
-            async with create_connected_server_and_client_session(server._mcp_server) as session:  # pyright: ignore[reportPrivateUsage]
+            async with create_connected_server_and_client_session(server) as session:
                 result = await session.call_tool(tool, arguments)
         else:
             client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
@@ -142,7 +142,7 @@ DESCRIPTIONS = {
 
 
 async def _invoke(
-    connection: McpConnection, runtime: ToolRuntime[RunContext], name: str, args: dict[str, Any]
+    connection: McpConnection, runtime: ToolRuntime[RunContext, dict[str, Any]], name: str, args: dict[str, Any]
 ) -> tuple[str, Any]:
     try:
         token = connection.token_for(runtime.context)
@@ -163,14 +163,18 @@ async def _invoke(
 def platform_tools(connection: McpConnection, names: tuple[str, ...] = PLATFORM_TOOLS) -> list[BaseTool]:
     """The platform tools to bind (those in ``names``); the server checks the allow-list again."""
 
-    async def search_help_center(query: str, runtime: ToolRuntime[RunContext], k: int = 5) -> tuple[str, Any]:
+    async def search_help_center(
+        query: str, runtime: ToolRuntime[RunContext, dict[str, Any]], k: int = 5
+    ) -> tuple[str, Any]:
         return await _invoke(connection, runtime, "search_help_center", {"query": query, "k": k})
 
-    async def search_catalog(intent: str, runtime: ToolRuntime[RunContext], k: int = 5) -> tuple[str, Any]:
+    async def search_catalog(
+        intent: str, runtime: ToolRuntime[RunContext, dict[str, Any]], k: int = 5
+    ) -> tuple[str, Any]:
         return await _invoke(connection, runtime, "search_catalog", {"intent": intent, "k": k})
 
     async def get_features(
-        features: list[str], runtime: ToolRuntime[RunContext], entity_key: str | None = None
+        features: list[str], runtime: ToolRuntime[RunContext, dict[str, Any]], entity_key: str | None = None
     ) -> tuple[str, Any]:
         return await _invoke(connection, runtime, "get_features", {"features": features, "entity_key": entity_key})
 
@@ -178,7 +182,7 @@ def platform_tools(connection: McpConnection, names: tuple[str, ...] = PLATFORM_
         def call(*args: Any, **kwargs: Any) -> tuple[str, Any]:
             return run_sync(lambda: fn(*args, **kwargs))
 
-        call.__signature__ = inspect.signature(fn)  # type: ignore[attr-defined]
+        call.__dict__["__signature__"] = inspect.signature(fn)  # what LangChain reads to build the schema
         call.__annotations__ = fn.__annotations__
         return call
 

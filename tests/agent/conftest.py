@@ -19,7 +19,7 @@ class ScriptedModel(GenericFakeChatModel):
 
     bound: list[str] = []  # noqa: RUF012 - pydantic field, copied per instance
 
-    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> ScriptedModel:  # type: ignore[override]
+    def bind_tools(self, tools: Sequence[object], **kwargs: Any) -> ScriptedModel:
         self.bound = [getattr(t, "name", str(t)) for t in tools]
         return self
 

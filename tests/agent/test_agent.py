@@ -8,10 +8,12 @@ import json
 
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
+from langchain_core.runnables import RunnableConfig
 from langgraph.checkpoint.memory import InMemorySaver
+from pydantic import BaseModel
 
 import agentkit as ak
-from agentkit.agent import PlannerModel, RunContext, build_agent, trace_of
+from agentkit.agent import AgentOutput, PlannerModel, RunContext, build_agent, trace_of
 from tests.agent.conftest import call, scripted
 from tests.governance.conftest import World
 
@@ -22,7 +24,7 @@ def ctx(subject: str | None, agent: str = "support_bot") -> RunContext:
     return RunContext(principal=ak.Principal(agent=agent, subject=subject))
 
 
-def tool_messages(out: dict) -> list[ToolMessage]:  # type: ignore[type-arg]
+def tool_messages(out: AgentOutput) -> list[ToolMessage]:
     return [m for m in out["messages"] if isinstance(m, ToolMessage)]
 
 
@@ -47,7 +49,9 @@ def test_no_tool_schema_lets_the_model_name_a_user(world: tuple[ak.Project, Worl
     from agentkit.tools.mcp_tools import McpConnection, platform_tools
 
     for tool in platform_tools(McpConnection(project=project)):
-        fields = set(tool.tool_call_schema.model_json_schema()["properties"])
+        schema = tool.tool_call_schema
+        assert isinstance(schema, type) and issubclass(schema, BaseModel)
+        fields = set(schema.model_json_schema()["properties"])
         assert fields <= {"query", "intent", "features", "entity_key", "k"}, fields
 
 
@@ -58,7 +62,7 @@ def test_run_context_decides_whose_data_is_read(world: tuple[ak.Project, World])
         out = build_agent(model, project=project).invoke(
             {"messages": [HumanMessage("my orders")]}, context=ctx(customer)
         )
-        rows = json.loads(tool_messages(out)[0].content)["rows"]
+        rows = json.loads(tool_messages(out)[0].text)["rows"]
         assert rows and {r["values"]["order_status.customer_id"] for r in rows} == {customer}
         trace = trace_of(out)
         assert trace.features and all(f.view == "order_status" and f.snapshot_id for f in trace.features)
@@ -86,13 +90,13 @@ def test_tool_errors_become_messages_and_the_graph_finishes(world: tuple[ak.Proj
         AIMessage(content="I could not find that."),
     )
     out = build_agent(model, project=project).invoke({"messages": [HumanMessage("x")]}, context=ctx("c_0001"))
-    errors = [m.content for m in tool_messages(out)]
+    errors = [m.text for m in tool_messages(out)]
     assert errors[0].startswith("error: feature(s) no_such.feature are not available")
     assert errors[1].startswith("error:")
     assert out["messages"][-1].content == "I could not find that."
     missing = build_agent(scripted(call("get_features", {"features": REFS}), AIMessage(content="x")), project=project)
     out = missing.invoke({"messages": [HumanMessage("x")]}, context=RunContext())
-    assert tool_messages(out)[0].content.startswith("error: the RunContext needs a token")
+    assert tool_messages(out)[0].text.startswith("error: the RunContext needs a token")
 
 
 def test_a_runaway_loop_ends_gracefully_within_the_step_budget(world: tuple[ak.Project, World]) -> None:
@@ -130,7 +134,7 @@ def test_checkpointed_multi_turn_conversation(world: tuple[ak.Project, World]) -
     saver = InMemorySaver()
     model = scripted(AIMessage(content="first"), AIMessage(content="second"))
     agent = build_agent(model, project=project, checkpointer=saver)
-    config = {"configurable": {"thread_id": "t-1"}}
+    config: RunnableConfig = {"configurable": {"thread_id": "t-1"}}
     agent.invoke({"messages": [HumanMessage("one")]}, config=config, context=ctx("c_0001"))
     out = agent.invoke({"messages": [HumanMessage("two")]}, config=config, context=ctx("c_0001"))
     assert [m.content for m in out["messages"]] == ["one", "first", "two", "second"]
@@ -193,13 +197,13 @@ def test_an_obedient_model_still_gets_no_foreign_rows_or_disallowed_tools(
     support = build_agent(obedient_support, project=project)
     out = support.invoke({"messages": [HumanMessage(template.format(other=other))]}, context=ctx(me))
     (message,) = tool_messages(out)
-    assert message.content.startswith("error: no order") and w.orders[other] not in message.content
+    assert message.text.startswith("error: no order") and w.orders[other] not in message.text
 
 
 def test_the_planner_answers_from_each_customers_own_data(world: tuple[ak.Project, World]) -> None:
     project, w = world
     agent = build_agent(PlannerModel(), project=project)
-    answers = {}
+    answers: dict[str, str] = {}
     for customer in w.customers[:4]:
         out = agent.invoke({"messages": [HumanMessage("how long until my order arrives?")]}, context=ctx(customer))
         trace = trace_of(out)

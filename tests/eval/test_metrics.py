@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from agentkit.eval.metrics import FactSpec, grounded_values, is_refusal, match_fact, prf
 from agentkit.eval.report import bootstrap_ci, gate
 from agentkit.eval.results import EvalRun, FactCheck, TranscriptResult, TurnResult
@@ -115,7 +117,7 @@ def _run(*, recall: bool, violation: bool) -> EvalRun:
     turn = TurnResult(
         index=0,
         question="q",
-        as_of="2026-01-01T00:00:00Z",  # pyright: ignore[reportArgumentType]
+        as_of=datetime(2026, 1, 1, tzinfo=UTC),
         answer="a",
         scored=True,
         facts=[fact],

@@ -168,7 +168,7 @@ def test_eval_run_cli_writes_reports_and_gates(project: ak.Project, tmp_path: Pa
 
     from agentkit.cli import main
 
-    transcripts = Path(__file__).parents[2] / "examples" / "support_bot" / "transcripts.jsonl"
+    transcripts = example_dir() / "transcripts.jsonl"
     config = ["--config", str(project.root / "agentkit.toml")]
     args = [*config, "eval", "run", str(transcripts), "--limit", "3", "--cache", str(tmp_path / "cache")]
     out = CliRunner().invoke(main, [*args, "--json", str(tmp_path / "r.json"), "--markdown", str(tmp_path / "r.md")])

@@ -52,7 +52,7 @@ def test_valid_transcripts_parse_with_turn_times(tmp_path: Path) -> None:
         ({**GOOD, "id": "t2", "started_at": "2026-11-01T12:00:00"}, "t.jsonl:2: field 'started_at'"),
         ({**GOOD, "id": "t2", "turns": [{"role": "bot", "text": "x"}]}, "t.jsonl:2: field 'turns.0.role'"),
         (
-            {**GOOD, "id": "t2", "turns": [{"role": "agent", "text": "hi", "expected": {}}]},
+            {**GOOD, "id": "t2", "turns": [{"role": "agent", "text": "hi", "expected": dict[str, object]()}]},
             "belongs on a customer turn",
         ),
         ({**GOOD, "id": "t2", "colour": "red"}, "field 'colour'"),

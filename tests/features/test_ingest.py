@@ -122,14 +122,15 @@ def test_parquet_ingest_and_unknown_view_suggestion(project: ak.Project, tmp_pat
     import pyarrow.parquet as pq
 
     path = tmp_path / "o.parquet"
-    table = pa.table(
+    table = pa.Table.from_pydict(
         {
             "order_id": ["o_1"],
             "event_time": pa.array([datetime(2026, 11, 1, 10)], pa.timestamp("ms")),  # naive: read as UTC
             "eta_minutes": pa.array([12], pa.int32()),
         }
     )
-    pq.write_table(table, path)
+    with pq.ParquetWriter(path, table.schema) as writer:
+        writer.write_table(table)
     assert project.ingest("order_status", path).rows == 1
     with pytest.raises(ak.NotFoundError, match="did you mean order_status"):
         project.ingest("order_statuses", path)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import textwrap
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -92,11 +93,11 @@ class World:
     """The generated data, kept beside the project so tests can compute expectations independently."""
 
     customers: list[str]
-    orders: dict[str, str] = field(default_factory=dict)  # order -> customer
-    courier_of: dict[str, str] = field(default_factory=dict)  # order -> courier
-    eta: dict[str, int] = field(default_factory=dict)
-    couriers: list[str] = field(default_factory=list)
-    restaurants: list[str] = field(default_factory=list)
+    orders: dict[str, str] = field(default_factory=dict[str, str])  # order -> customer
+    courier_of: dict[str, str] = field(default_factory=dict[str, str])  # order -> courier
+    eta: dict[str, int] = field(default_factory=dict[str, int])
+    couriers: list[str] = field(default_factory=list[str])
+    restaurants: list[str] = field(default_factory=list[str])
 
     def orders_of(self, customer: str) -> set[str]:
         return {o for o, c in self.orders.items() if c == customer}
@@ -110,7 +111,10 @@ def build_world(project: ak.Project, *, customers: int = 60, seed: int = 7) -> W
     world = World(customers=[f"c_{i:04d}" for i in range(1, customers + 1)])
     world.couriers = [f"k_{i:03d}" for i in range(40)]
     world.restaurants = [f"r_{i:03d}" for i in range(10)]
-    profiles, orders, couriers, kitchens = [], [], [], []
+    profiles: list[dict[str, object]] = []
+    orders: list[dict[str, object]] = []
+    couriers: list[dict[str, object]] = []
+    kitchens: list[dict[str, object]] = []
     when = "2026-11-01T10:00:00Z"
     for c in world.customers:
         profiles.append(
@@ -171,12 +175,14 @@ def make_governed(
 
 
 @pytest.fixture(scope="module")
-def governed(tmp_path_factory: pytest.TempPathFactory) -> tuple[ak.Project, World]:
+def governed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[ak.Project, World]]:
     project = make_governed(tmp_path_factory.mktemp("gov"))
     world = build_world(project)
     yield project, world
     project.close()
 
 
-def user(subject: str | None, agent: str = "support_bot", **kw: object) -> ak.Principal:
-    return ak.Principal(agent=agent, subject=subject, **kw)  # type: ignore[arg-type]
+def user(
+    subject: str | None, agent: str = "support_bot", *, roles: tuple[str, ...] = (), tenant: str | None = None
+) -> ak.Principal:
+    return ak.Principal(agent=agent, subject=subject, roles=roles, tenant=tenant)

@@ -14,7 +14,7 @@ ROLE_VIEWS = {
     "customer": {"customer_profile", "order_status", "courier_location", "restaurant_status"},
     "vip": {"customer_profile", "order_status", "courier_location", "restaurant_status", "account_risk"},
 }
-AGENT_VIEWS = {
+AGENT_VIEWS: dict[str, set[str]] = {
     "support_bot": {"customer_profile", "order_status", "courier_location", "restaurant_status"},
     "faq_bot": set(),
     "refund_bot": set(),

@@ -38,7 +38,7 @@ def forged_keys(rng: random.Random, world: World, customer: str) -> list[object]
 def test_ten_thousand_forged_and_legitimate_reads_never_leak(governed: tuple[ak.Project, World]) -> None:
     project, world = governed
     rng = random.Random(2026)
-    audit_before = len(project.audit._buffer)
+    audit_before = project.audit.pending
     project.audit.flush()
     spooled_before = project.audit.read_spool().num_rows
     calls = forged = legit = 0
@@ -93,7 +93,7 @@ def test_reading_another_customers_order_and_a_missing_order_look_identical(gove
     project, world = governed
     me = world.customers[0]
     other_order = next(o for o, c in world.orders.items() if c != me)
-    errors = []
+    errors: list[tuple[type[ak.NotFoundError], str, str]] = []
     for key in (other_order, "o_999999"):
         with pytest.raises(ak.NotFoundError) as info:
             project.get_features(user(me), ORDER_REFS, entity_key=key)
@@ -133,7 +133,7 @@ def test_pii_is_clear_masked_or_denied_per_agent(governed: tuple[ak.Project, Wor
 def test_denials_never_reveal_the_allow_list_or_other_features(governed: tuple[ak.Project, World]) -> None:
     project, world = governed
     me = world.customers[2]
-    messages = []
+    messages: list[str] = []
     for refs in (["order_status.eta_minutes"], ["order_status.nonexistent"], ["no_such_view.x"]):
         with pytest.raises(ak.PolicyError) as info:
             project.get_features(user(me, agent="faq_bot"), refs)

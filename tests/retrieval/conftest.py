@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict
 
 import pytest
 
@@ -18,8 +19,15 @@ from agentkit.retrieval import Document, DocumentIndex, Embedder, HashingEmbedde
 from agentkit.retrieval.embedder import Vectors
 
 REPO = Path(__file__).resolve().parents[2]
-HELP_CENTER = REPO / "examples" / "support_bot" / "help_center"
-RETRIEVAL_EVAL = REPO / "examples" / "support_bot" / "retrieval_eval.jsonl"
+HELP_CENTER = REPO / "agentkit" / "examples" / "support_bot" / "help_center"
+RETRIEVAL_EVAL = REPO / "agentkit" / "examples" / "support_bot" / "retrieval_eval.jsonl"
+
+
+class EvalCase(TypedDict):
+    """A line of the retrieval eval set: a customer's question and the documents that answer it."""
+
+    query: str
+    relevant: list[str]
 
 
 class CountingEmbedder:
@@ -59,7 +67,7 @@ def help_docs() -> tuple[Document, ...]:
 
 
 @pytest.fixture(scope="session")
-def eval_cases() -> list[dict[str, object]]:
+def eval_cases() -> list[EvalCase]:
     return [json.loads(line) for line in RETRIEVAL_EVAL.read_text().splitlines() if line.strip()]
 
 

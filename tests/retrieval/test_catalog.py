@@ -113,7 +113,7 @@ def test_catalog_cli_search_and_lint_gate(tmp_path: Path) -> None:
 def test_docs_cli_indexes_incrementally_and_searches(tmp_path: Path) -> None:
     project = make_governed(tmp_path / "p", policy=POLICY + '\n[retrieval]\nembedder = "hashing"\n')
     config = str(project.root / "agentkit.toml")
-    help_center = Path(__file__).parents[2] / "examples" / "support_bot" / "help_center"
+    help_center = Path(__file__).parents[2] / "agentkit" / "examples" / "support_bot" / "help_center"
     runner = CliRunner()
     first = runner.invoke(main, ["--config", config, "docs", "index", str(help_center)])
     assert first.exit_code == 0, first.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -14,6 +15,7 @@ from agentkit.retrieval import (
     Document,
     DocumentIndex,
     HashingEmbedder,
+    SearchMode,
     load_documents,
 )
 from tests.retrieval.conftest import CountingEmbedder
@@ -145,7 +147,7 @@ def test_bad_k_mode_and_filters_are_clear_errors(hashing_index: DocumentIndex) -
         hashing_index.search("refund", k=0)
     assert k.value.code == "k_invalid"
     with pytest.raises(DataError) as mode:
-        hashing_index.search("refund", mode="semantic")  # type: ignore[arg-type]
+        hashing_index.search("refund", mode=cast("SearchMode", "semantic"))  # deliberately not a SearchMode
     assert mode.value.code == "search_mode_invalid"
     with pytest.raises(DataError) as unknown:
         hashing_index.search("refund", filters={"tag": "refund"})

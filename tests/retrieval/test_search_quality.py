@@ -9,8 +9,9 @@ import pytest
 
 from agentkit.errors import ConfigError
 from agentkit.retrieval import MINILM_MODEL_ID, DocumentIndex, HashingEmbedder, MiniLMEmbedder
+from tests.retrieval.conftest import EvalCase
 
-# Realistic customer wording from examples/support_bot/retrieval_eval.jsonl.
+# Realistic customer wording from agentkit/examples/support_bot/retrieval_eval.jsonl.
 REALISTIC = [
     ("lol i got somebody elses dinner", "wrong-items"),
     ("how long till my money is back on my visa", "refund-processing-times"),
@@ -32,12 +33,12 @@ def test_hybrid_search_finds_the_right_article_for_realistic_questions(
 
 
 def test_hybrid_recall_at_5_over_the_whole_eval_set_stays_high(
-    minilm_index: DocumentIndex, eval_cases: list[dict[str, object]]
+    minilm_index: DocumentIndex, eval_cases: list[EvalCase]
 ) -> None:
     found = 0
     for case in eval_cases:
-        relevant = set(case["relevant"])  # type: ignore[arg-type]
-        hits = minilm_index.search(str(case["query"]), k=5, max_per_document=1)
+        relevant = set(case["relevant"])
+        hits = minilm_index.search(case["query"], k=5, max_per_document=1)
         found += bool(relevant & {h.document_id for h in hits})
     assert found / len(eval_cases) >= 0.85  # measured 0.91 (bench/retrieval.py has the full table)
 

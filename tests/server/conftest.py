@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -38,9 +38,9 @@ def tokens(served: tuple[ak.Project, World]) -> TokenService:
 
 
 @asynccontextmanager
-async def memory_client(project: ak.Project, token: str):  # type: ignore[no-untyped-def]
+async def memory_client(project: ak.Project, token: str) -> AsyncGenerator[ClientSession]:
     server = build_mcp_server(project, session_token=token)
-    async with create_connected_server_and_client_session(server._mcp_server) as client:
+    async with create_connected_server_and_client_session(server) as client:
         yield client
 
 
@@ -72,7 +72,7 @@ def http_url(served: tuple[ak.Project, World]) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def http_client(url: str, token: str):  # type: ignore[no-untyped-def]
+async def http_client(url: str, token: str) -> AsyncGenerator[ClientSession]:
     client = httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30)
     async with (
         client,

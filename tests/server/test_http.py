@@ -12,6 +12,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 import pytest
@@ -27,7 +28,7 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_missing_bad_and_expired_tokens_get_401_with_the_right_header(http_url: str, tokens: TokenService) -> None:
-    body = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    body: dict[str, object] = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
     headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
     expired = tokens.issue(
         agent="support_bot", subject="c_0001", ttl=timedelta(minutes=1), now=datetime.now(UTC) - timedelta(hours=1)
@@ -104,7 +105,8 @@ async def test_langchain_mcp_adapters_client(
     tools = {t.name: t for t in await client.get_tools()}
     assert set(tools) == {"search_catalog", "get_features", "search_help_center"}
     out = await tools["get_features"].ainvoke({"features": REFS})
-    text = out[0]["text"] if isinstance(out, list) else str(out)
+    # content blocks ([{"type": "text", "text": ...}]) or a plain string
+    text = cast("list[dict[str, str]]", out)[0]["text"] if isinstance(out, list) else str(out)
     assert {r["values"]["order_status.customer_id"] for r in json.loads(text)["rows"]} == {me}
 
 

@@ -4,6 +4,7 @@ tokens interleaved as positive controls."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -13,6 +14,7 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 import agentkit as ak
 from agentkit.server.tokens import TokenService, TokenVerificationError
@@ -26,14 +28,11 @@ def b64(data: dict[str, object]) -> str:
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> TokenService:
     root = tmp_path_factory.mktemp("tok")
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    key = rsa_private_key()
     (root / "rsa.pem").write_bytes(
         key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     )
-    (root / "rsa-private.pem").write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(key.public_key()))
+    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
     (root / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "rot-2"}]}))
     (root / "shared.secret").write_text("s3cret-shared-between-idp-and-server-0123456789")
     config = write_project(root)
@@ -61,8 +60,17 @@ def claims(**over: object) -> dict[str, object]:
     return {k: v for k, v in base.items() if v is not None}
 
 
-def rsa_key(service: TokenService) -> bytes:
-    return (Path(service._config.root) / "rsa-private.pem").read_bytes()
+@functools.cache
+def rsa_private_key() -> rsa.RSAPrivateKey:
+    """The identity provider's signing key (one per test process; its public half is in the project)."""
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+@functools.cache
+def rsa_key() -> bytes:
+    return rsa_private_key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def sign(service: TokenService, kid: str = "rot-1", **over: object) -> str:
@@ -70,7 +78,7 @@ def sign(service: TokenService, kid: str = "rot-1", **over: object) -> str:
         return jwt.encode(
             claims(**over), b"s3cret-shared-between-idp-and-server-0123456789", algorithm="HS256", headers={"kid": kid}
         )
-    return jwt.encode(claims(**over), rsa_key(service), algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(claims(**over), rsa_key(), algorithm="RS256", headers={"kid": kid})
 
 
 def accepted(service: TokenService, token: str) -> bool:

@@ -7,6 +7,8 @@ import random
 import string
 
 import pytest
+from mcp.types import TextResourceContents
+from pydantic import AnyUrl
 
 import agentkit as ak
 from agentkit.server.tokens import TokenService
@@ -47,7 +49,7 @@ async def test_no_tool_takes_a_user_argument(served: tuple[ak.Project, World], t
         assert {r["values"]["order_status.customer_id"] for r in rows} == {world.customers[0]}
 
 
-AGENTS = {
+AGENTS: dict[str, set[str]] = {
     "support_bot": {"search_catalog", "get_features", "search_help_center"},
     "faq_bot": {"search_help_center"},
     "refund_bot": {"get_features"},
@@ -118,12 +120,12 @@ async def test_results_are_capped_with_a_truncation_marker(
     served: tuple[ak.Project, World], tokens: TokenService
 ) -> None:
     from agentkit.features.results import FeatureRow, FeatureRows
-    from agentkit.server.app import _rows_payload
+    from agentkit.server.app import rows_payload
 
     rows = FeatureRows("order", ("v.f",), tuple(FeatureRow(f"o_{i}", {"v.f": "x" * 100}, ()) for i in range(50)))
-    capped = json.loads(_rows_payload(rows, max_rows=20, max_bytes=1_000))
+    capped = json.loads(rows_payload(rows, max_rows=20, max_bytes=1_000))
     assert len(capped["rows"]) < 20 and "not shown" in capped["truncated"]
-    by_rows = json.loads(_rows_payload(rows, max_rows=5, max_bytes=100_000))
+    by_rows = json.loads(rows_payload(rows, max_rows=5, max_bytes=100_000))
     assert len(by_rows["rows"]) == 5 and "45 more row(s)" in by_rows["truncated"]
 
 
@@ -134,10 +136,12 @@ async def test_catalog_resources_are_filtered_like_tools(
     async with memory_client(project, tokens.issue(agent="support_bot", subject=world.customers[0])) as client:
         names = {r.name for r in (await client.list_resources()).resources}
         assert names == {"customer_profile", "order_status", "courier_location", "restaurant_status"}
-        body = json.loads((await client.read_resource("agentkit://catalog/customer_profile")).contents[0].text)  # type: ignore[union-attr]
+        contents = (await client.read_resource(AnyUrl("agentkit://catalog/customer_profile"))).contents[0]
+        assert isinstance(contents, TextResourceContents)
+        body = json.loads(contents.text)
         assert {f["ref"] for f in body["features"]} >= {"customer_profile.email", "customer_profile.tier"}
         with pytest.raises(Exception, match="Unknown resource"):
-            await client.read_resource("agentkit://catalog/account_risk")
+            await client.read_resource(AnyUrl("agentkit://catalog/account_risk"))
 
 
 def test_a_bad_session_token_refuses_to_start(served: tuple[ak.Project, World]) -> None:
