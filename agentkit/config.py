@@ -18,12 +18,13 @@ from __future__ import annotations
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, shown
+from agentkit.redaction import redact
 
 __all__ = [
     "CONFIG_FILE",
@@ -69,6 +70,11 @@ class OfflineConfig(_Section):
     snapshot_retention: timedelta = timedelta(days=30)
     """`compact` expires snapshots older than this (never ones still referenced)."""
     commit_retries: int = Field(default=20, ge=0, le=1000)
+    min_orphan_age: timedelta = Field(default=timedelta(hours=1), ge=timedelta(0))
+    """`compact` removes data files no snapshot references (left by killed ingests) once older than this."""
+    future_tolerance: timedelta = Field(default=timedelta(minutes=5), ge=timedelta(0))
+    """How far past now an ingested event or availability time may lie (clock skew); later ones are
+    refused unless the ingest allows future-dated data (``--allow-future``). E.g. ``"PT5M"`` or 300."""
 
     @field_validator("namespace", "catalog_name")
     @classmethod
@@ -85,6 +91,9 @@ class OnlineConfig(_Section):
     key_prefix: str = "agentkit"
     """Redis key prefix; lets several projects share one server."""
     batch_size: int = Field(default=5_000, ge=1)
+    timeout: float = Field(default=5.0, gt=0, le=300)
+    """Seconds to connect to the Redis store, and to wait for each answer, before the call fails
+    (a hung store then costs a serving worker this long, not forever)."""
 
 
 class GrantConfig(_Section):
@@ -147,6 +156,26 @@ class ServerConfig(_Section):
     max_result_bytes: int = Field(default=16_384, ge=1_024)
     max_result_rows: int = Field(default=20, ge=1)
     leeway_seconds: int = Field(default=5, ge=0, le=300)
+    max_token_lifetime: timedelta = Field(default=timedelta(hours=24), gt=timedelta(0))
+    """Longest lifetime a token may have (``exp - iat``, and ``exp - now``); longer ones are refused
+    at verification and by ``agentkit token issue``. E.g. ``"PT24H"`` or 86400."""
+    max_token_bytes: int = Field(default=8_192, ge=512, le=1_048_576)
+    """Bearer tokens longer than this are refused before any signature work."""
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    """HTTP request bodies larger than this get ``413``."""
+    max_json_depth: int = Field(default=64, ge=8, le=512)
+    """JSON request bodies nested deeper than this get ``400`` (a deep body would otherwise exhaust
+    the parser's recursion)."""
+    worker_threads: int = Field(default=8, ge=1, le=256)
+    """Threads per server process that run tool calls off the event loop (they mostly wait on
+    stores, so a few per core); further calls queue."""
+    tool_timeout: float = Field(default=15.0, gt=0, le=600)
+    """Seconds a tool call may take, waiting for a worker included; past it the caller gets a
+    "temporarily unavailable" tool error."""
+    ready_timeout: float = Field(default=2.0, gt=0, le=60)
+    """Seconds ``/readyz`` waits for the online store's answer before reporting not ready."""
+    shutdown_timeout: int = Field(default=10, ge=0, le=3600)
+    """On SIGTERM: seconds in-flight calls may take to finish before they are cut off."""
 
 
 class RetrievalConfig(_Section):
@@ -232,6 +261,17 @@ def load_config(path: str | Path = CONFIG_FILE) -> ProjectConfig:
     return parse_config(data, source=file)
 
 
+def _redacted(value: object) -> object:
+    """``value`` with the password of every URL in it masked (configured URLs carry credentials)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redacted(v) for k, v in cast("dict[object, object]", value).items()}
+    if isinstance(value, list | tuple):
+        return [_redacted(v) for v in cast("list[object]", value)]
+    return value
+
+
 def parse_config(data: dict[str, object], *, source: Path) -> ProjectConfig:
     if "root" in data:
         raise ConfigError(f"{source}: unknown key 'root' (check the spelling)")
@@ -246,5 +286,5 @@ def parse_config(data: dict[str, object], *, source: Path) -> ProjectConfig:
             elif err["type"] == "missing":
                 problems.append(f"missing required key '{loc}'")
             else:
-                problems.append(f"'{loc}': {err['msg']} (got {err.get('input')!r})")
+                problems.append(f"'{loc}': {err['msg']} (got {shown(_redacted(err.get('input')))})")
         raise ConfigError(f"{source}: " + "; ".join(problems)) from exc

@@ -14,7 +14,9 @@ Every error agentkit raises on purpose derives from :class:`AgentkitError` and c
     ├── PlanError                apply refused a change (destructive, conflicting)
     └── PolicyError              a read was denied by policy or scope
 
-Messages say what happened, show the value, and say what to do.
+Messages say what happened, show the value, and say what to do. A value shown in a message passes
+through :func:`shown` (and any other echoed text through :func:`clip`), so a 1 MB bad value gives
+a short line, not a 1 MB one.
 """
 
 from __future__ import annotations
@@ -33,7 +35,9 @@ __all__ = [
     "OnlineStoreError",
     "PlanError",
     "PolicyError",
+    "clip",
     "did_you_mean",
+    "shown",
 ]
 
 
@@ -97,3 +101,20 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, known_sorted, n=1, cutoff=0.6)
     hint = f" — did you mean {close[0]}?" if close else ""
     return f"; known: {shown}{hint}"
+
+
+def clip(text: str, limit: int = 160) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was: ``'abc…' … (1000000 chars)``."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text)} chars)"
+
+
+def shown(value: object, limit: int = 80) -> str:
+    """A value as an error message shows it: its ``repr``, cut to about ``limit`` characters (the
+    count given is the value's own length for text, else its repr's)."""
+    text = repr(value)
+    if len(text) <= limit:
+        return text
+    size = len(value) if isinstance(value, (str, bytes)) else len(text)
+    return f"{text[:limit]}… ({size} chars)"

@@ -22,15 +22,15 @@ import pyarrow as pa
 from agentkit.config import CONFIG_FILE, ProjectConfig, load_config
 from agentkit.errors import DefinitionError, NotFoundError, PlanError
 from agentkit.features.definitions import Definitions, FeatureView, load_definitions
+from agentkit.features.ingestion import ingest_rows, refuse_future
 from agentkit.features.materialization import materialize_view
 from agentkit.features.migration import migrate
 from agentkit.features.offline import OfflineStore, SnapshotInfo
-from agentkit.features.offline_maintenance import compact_table, expire_snapshots, view_status
+from agentkit.features.offline_maintenance import compact_table, expire_snapshots, remove_orphan_files, view_status
 from agentkit.features.online import OnlineStore, RegistryCopy, open_online_store
 from agentkit.features.plan import Plan, diff
 from agentkit.features.results import ApplyResult, FeatureRows, IngestResult, MaterializeResult, ViewStatus
 from agentkit.features.schema import coerce_table
-from agentkit.features.sources import read_data_file
 from agentkit.governance.audit import AuditLog
 from agentkit.governance.auditstore import commit_spool, query_audit
 from agentkit.governance.explain import Explanation, exposure_changes
@@ -241,33 +241,41 @@ class Project:
         *,
         available_at: datetime | str | None = None,
         upsert: bool = False,
+        dedupe: bool = False,
+        allow_future: bool = False,
+        now: datetime | None = None,
     ) -> IngestResult:
         """Validate and append rows to a view's Iceberg table in one atomic commit.
 
         ``available_at`` backfills history (when the platform could have known the rows); an
         ``_available_at`` column sets it per row. ``upsert`` replaces rows with the same key and
-        event time instead of appending.
+        event time instead of appending. Rows repeating a key and event time are refused unless
+        ``dedupe`` (keep the last of each); times past ``now`` plus ``[offline] future_tolerance``
+        are refused unless ``allow_future``; rows already ingested are not written again
+        (``already_ingested``). ``now`` (default: the clock) is the ingest time.
         """
         fv = self._platform_view(view)
-        source = "data"
-        offset = 1
-        if isinstance(data, (str, Path)):
-            source = str(data)
-            table, offset = read_data_file(Path(data))
-        else:
-            table = data
-        when = parse_as_of(available_at) if isinstance(available_at, str) else available_at
-        rows = coerce_table(
-            fv, table, available_at=when, ingested_at=datetime.now(UTC), row_offset=offset, source=source
+        current = now or datetime.now(UTC)
+        when = parse_as_of(available_at, now=current) if isinstance(available_at, str) else available_at
+        return ingest_rows(
+            self.offline,
+            fv,
+            Path(data) if isinstance(data, str) else data,
+            available_at=when,
+            now=current,
+            tolerance=self.config.offline.future_tolerance,
+            upsert=upsert,
+            dedupe=dedupe,
+            allow_future=allow_future,
         )
-        snapshot = self.offline.upsert(fv, rows) if upsert else self.offline.append(fv, rows)
-        return IngestResult(view, rows.num_rows, snapshot, "upsert" if upsert else "append")
 
     def push(self, view: str, rows: pa.Table | Sequence[Mapping[str, Any]]) -> IngestResult:
         """Real-time update: append to Iceberg, then merge into the online store at once."""
         fv = self.applied().definitions.view(view)
         table = rows if isinstance(rows, pa.Table) else pa.Table.from_pylist([dict(r) for r in rows])
-        canonical = coerce_table(fv, table, available_at=None, ingested_at=datetime.now(UTC), source=f"push {view}")
+        now = datetime.now(UTC)
+        canonical = coerce_table(fv, table, available_at=None, ingested_at=now, source=f"push {view}")
+        refuse_future(fv, canonical, now=now, tolerance=self.config.offline.future_tolerance, source=f"push {view}")
         snapshot = self.offline.append(fv, canonical)
         self.online.write(fv, canonical, snapshot_id=snapshot, replace=False, pushed=True)
         return IngestResult(view, canonical.num_rows, snapshot, "push")
@@ -278,17 +286,21 @@ class Project:
         *,
         full: bool = False,
         progress: Progress | None = None,
+        now: datetime | None = None,
     ) -> list[MaterializeResult]:
         """Latest value per key from the current snapshot into the online store.
 
         Incremental when only appends happened since the recorded snapshot; otherwise (or with
-        ``full``) the view is rebuilt from the whole current snapshot.
+        ``full``) the view is rebuilt from the whole current snapshot. Rows not yet available at
+        ``now`` (default: the clock), or dated past it, are held back for a later materialize.
         """
         applied = self.applied(refresh=True)
         names = list(views) if views is not None else [v.name for v in applied.definitions.views]
         results: list[MaterializeResult] = []
+        tolerance = self.config.offline.future_tolerance
         for i, name in enumerate(names):
-            results.append(materialize_view(self.offline, self.online, applied.definitions.view(name), full=full))
+            view = applied.definitions.view(name)
+            results.append(materialize_view(self.offline, self.online, view, full=full, now=now, tolerance=tolerance))
             if progress is not None:
                 progress(name, i + 1, len(names))
         return results
@@ -416,13 +428,16 @@ class Project:
         """Help-center passages for ``query`` (as the corpus was at ``as_of``)."""
         return self.docs.search(query, k, as_of=parse_as_of(as_of))
 
-    def commit_audit(self) -> int:
-        """Move spooled audit records into the ``_audit`` Iceberg table; returns how many."""
-        return commit_spool(self.audit, self.offline)
+    def commit_audit(self, *, warn: Callable[[str], None] | None = None) -> int:
+        """Move spooled audit records into the ``_audit`` Iceberg table; returns how many. Lines
+        that are not whole records go to ``quarantine/`` with one ``warn`` line per file (default:
+        a logged warning)."""
+        return commit_spool(self.audit, self.offline, warn=warn)
 
-    def query_audit(self, sql: str) -> pa.Table:
-        """Run read-only SQL over the audit records (table ``audit``) with DuckDB."""
-        return query_audit(self.audit, self.offline, sql)
+    def query_audit(self, sql: str, *, warn: Callable[[str], None] | None = None) -> pa.Table:
+        """Run read-only SQL over the audit records (table ``audit``) with DuckDB; unreadable
+        spool lines are left out with one ``warn`` line per file."""
+        return query_audit(self.audit, self.offline, sql, warn=warn)
 
     # --- inspection and maintenance --------------------------------------------------------------------
 
@@ -441,14 +456,18 @@ class Project:
         return {state.snapshot_id} if state is not None and state.snapshot_id is not None else set()
 
     def compact(self, views: Iterable[str] | None = None, *, now: datetime | None = None) -> list[dict[str, Any]]:
-        """Rewrite small files and expire snapshots older than the configured retention."""
+        """Rewrite small files, expire snapshots older than the configured retention, and remove
+        data files no snapshot references once older than ``[offline] min_orphan_age``."""
         applied = self.applied(refresh=True)
         names = list(views) if views is not None else [v.name for v in applied.definitions.views]
-        cutoff = (now or datetime.now(UTC)) - self.config.offline.snapshot_retention
+        moment = now or datetime.now(UTC)
+        cutoff = moment - self.config.offline.snapshot_retention
         report: list[dict[str, Any]] = []
         for name in names:
             view = applied.definitions.view(name)
             before, after = compact_table(self.offline, view)
             expired = expire_snapshots(self.offline, name, cutoff, self.protected_snapshots(name))
-            report.append({"view": name, "files_before": before, "files_after": after, "snapshots_expired": expired})
+            orphans = remove_orphan_files(self.offline, name, older_than=moment - self.config.offline.min_orphan_age)
+            row = {"view": name, "files_before": before, "files_after": after, "snapshots_expired": expired}
+            report.append(row | {"orphans_removed": orphans})
         return report

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from agentkit.errors import ConfigError
+from agentkit.errors import ConfigError, shown
 
-__all__ = ["init_project"]
+__all__ = ["init_project", "toml_string"]
 
 CONFIG = """\
 # agentkit project file. Relative paths are relative to this file.
 [project]
-name = "{name}"
+name = {name}
 definitions = "features.py"      # entities and feature views, as Python
 
 [offline]
@@ -132,13 +132,31 @@ CUSTOMERS = """\
 
 GITIGNORE = ".agentkit/\n"
 
+_TOML_ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
+
+
+def toml_string(value: str) -> str:
+    """``value`` as a TOML basic string: quotes, backslashes and control characters escaped
+    (everything else, unicode included, written as is)."""
+    out: list[str] = []
+    for char in value:
+        if char in _TOML_ESCAPES:
+            out.append(_TOML_ESCAPES[char])
+        elif 0xD800 <= ord(char) <= 0xDFFF:
+            raise ConfigError(f"project name {shown(value)} is not valid text; pass --name", code="init_name_invalid")
+        elif ord(char) < 0x20 or ord(char) == 0x7F:
+            out.append(f"\\u{ord(char):04X}")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
 
 def init_project(target: Path, *, name: str | None = None) -> list[Path]:
     """Create a project folder; refuses to overwrite an existing ``agentkit.toml``."""
     if (target / "agentkit.toml").exists():
         raise ConfigError(f"{target / 'agentkit.toml'} already exists; choose an empty folder", code="init_exists")
     files = {
-        "agentkit.toml": CONFIG.format(name=name or target.resolve().name),
+        "agentkit.toml": CONFIG.format(name=toml_string(name or target.resolve().name)),
         "features.py": FEATURES,
         "data/orders.csv": ORDERS,
         "data/customers.jsonl": CUSTOMERS,

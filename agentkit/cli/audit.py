@@ -22,7 +22,7 @@ def audit() -> None:
 def audit_query(ctx: click.Context, sql: str, as_json: bool) -> None:
     """Run SQL over the audit records, table `audit` (committed and spooled), e.g.
     "SELECT decision, count(*) FROM audit GROUP BY 1"."""
-    table = project_of(ctx).query_audit(sql)
+    table = project_of(ctx).query_audit(sql, warn=_warn)
     rows = table.to_pylist()
     if as_json:
         emit_json(rows)
@@ -41,7 +41,12 @@ def audit_query(ctx: click.Context, sql: str, as_json: bool) -> None:
 @handle_errors
 def audit_commit(ctx: click.Context) -> None:
     """Move spooled audit records into the `_audit` Iceberg table."""
-    click.echo(f"committed {project_of(ctx).commit_audit()} audit record(s)")
+    click.echo(f"committed {project_of(ctx).commit_audit(warn=_warn)} audit record(s)")
+
+
+def _warn(message: str) -> None:
+    """One line on stderr per spool file with lines that are not whole records."""
+    click.echo(f"warning: {message}", err=True)
 
 
 COMMANDS: tuple[click.Command, ...] = (audit,)

@@ -18,16 +18,37 @@ __all__ = ["COMMANDS", "compact", "history", "ingest", "materialize", "status"]
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--available-at", help="Backfill: when the platform could have known these rows (ISO 8601).")
 @click.option("--upsert", is_flag=True, help="Replace rows with the same key and event time.")
+@click.option("--dedupe", is_flag=True, help="Keep the last of rows repeating a key and event time (else refused).")
+@click.option("--allow-future", is_flag=True, help="Accept event times past now + [offline] future_tolerance.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @handle_errors
-def ingest(ctx: click.Context, view: str, path: Path, available_at: str | None, upsert: bool, as_json: bool) -> None:
-    """Validate PATH (.parquet, .csv, .jsonl) against VIEW and append it in one commit."""
-    result = project_of(ctx).ingest(view, path, available_at=available_at, upsert=upsert)
+def ingest(
+    ctx: click.Context,
+    view: str,
+    path: Path,
+    available_at: str | None,
+    upsert: bool,
+    dedupe: bool,
+    allow_future: bool,
+    as_json: bool,
+) -> None:
+    """Validate PATH (.parquet, .csv, .jsonl) against VIEW and append it in one commit.
+
+    Rows already ingested (the same validated rows, whatever the file) are not written again.
+    """
+    result = project_of(ctx).ingest(
+        view, path, available_at=available_at, upsert=upsert, dedupe=dedupe, allow_future=allow_future
+    )
     if as_json:
-        emit_json({"view": result.view, "rows": result.rows, "snapshot_id": result.snapshot_id, "mode": result.mode})
+        emit_json(asdict(result))
+    elif result.already_ingested:
+        click.echo(f"{result.view}: already ingested (snapshot {result.snapshot_id}); nothing written.")
     else:
-        click.echo(f"Ingested {result.rows} row(s) into {result.view} (snapshot {result.snapshot_id}, {result.mode}).")
+        dropped = f", {result.duplicates_dropped} duplicate(s) dropped" if result.duplicates_dropped else ""
+        click.echo(
+            f"Ingested {result.rows} row(s) into {result.view} (snapshot {result.snapshot_id}, {result.mode}{dropped})."
+        )
 
 
 @click.command()
@@ -55,7 +76,13 @@ def materialize(ctx: click.Context, views: tuple[str, ...], full: bool, as_json:
         click.echo(
             f"{r.view}: {r.mode}, {r.rows_read} row(s) read, {r.keys} key(s) online, "
             f"snapshot {r.snapshot_id} ({r.seconds:.2f}s)"
+            + (" — repaired an interrupted materialize" if r.repaired else "")
         )
+        if r.held_back and r.held_until is not None:
+            click.echo(
+                f"  {r.held_back} row(s) not yet available held back; materialize again after "
+                f"{r.held_until.isoformat(timespec='seconds')}"
+            )
 
 
 @click.command()
@@ -90,7 +117,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
         flags: list[str] = []
         if r.stale:
             flags.append(f"STALE (older than {r.freshness})")
-        if r.behind:
+        if r.interrupted_at is not None:
+            flags.append(
+                f"materialize interrupted (started {r.interrupted_at.isoformat(timespec='seconds')}): "
+                "run `agentkit materialize` to repair"
+            )
+        elif r.behind:
             flags.append("online store behind: run `agentkit materialize`")
         latest = r.latest_event_time.isoformat(timespec="seconds") if r.latest_event_time else "-"
         click.echo(
@@ -105,11 +137,12 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 @handle_errors
 def compact(ctx: click.Context, views: tuple[str, ...]) -> None:
-    """Rewrite small files and expire snapshots older than [offline] snapshot_retention."""
+    """Rewrite small files, expire snapshots older than [offline] snapshot_retention, and remove
+    data files no snapshot references (left by killed ingests) once older than [offline] min_orphan_age."""
     for r in project_of(ctx).compact(list(views) or None):
         click.echo(
             f"{r['view']}: {r['files_before']} -> {r['files_after']} data file(s), "
-            f"{r['snapshots_expired']} snapshot(s) expired"
+            f"{r['snapshots_expired']} snapshot(s) expired, {r['orphans_removed']} orphan file(s) removed"
         )
 
 

@@ -17,7 +17,7 @@ def features() -> None:
     """Read feature values."""
 
 
-@features.command("get")
+@features.command("get", epilog="Warnings (e.g. rows not yet available at --as-of) go to stderr.")
 @click.argument("refs", nargs=-1, required=True)
 @click.option("--key", "keys", multiple=True, help="Entity key (repeatable). With --user: at most one.")
 @click.option("--as-of", help="Point-in-time read (ISO 8601 with timezone), from Iceberg.")
@@ -60,6 +60,8 @@ def features_get(
         if not keys:
             raise UsageError("name at least one --key (or read as an end user with --user and --agent)")
         result = project.read_features_unscoped(list(refs), list(keys), as_of=as_of)
+    for warning in result.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if as_json:
         emit_json(
             {
@@ -70,6 +72,7 @@ def features_get(
                     for r in result.rows
                 ],
                 "missing": list(result.missing),
+                "warnings": list(result.warnings),
             }
         )
         return

@@ -27,6 +27,8 @@ __all__ = [
     "table",
     "to_json",
     "to_markdown",
+    "warnings",
+    "warnings_line",
 ]
 
 METRICS = (
@@ -69,7 +71,13 @@ def summary(run: EvalRun) -> dict[str, Any]:
         "errors": sum(t.error is not None for t in run.transcripts),
         "cached": sum(t.cached for t in run.transcripts),
         "skipped": run.skipped,
+        "warnings": warnings(run),
     }
+
+
+def warnings(run: EvalRun) -> list[str]:
+    """The distinct warnings of the run's tool results, in order of first appearance."""
+    return list(dict.fromkeys(w for turn in _turns(run) for w in turn.warnings))
 
 
 def to_json(run: EvalRun, *, thresholds: Mapping[str, float] | None = None) -> dict[str, Any]:
@@ -83,6 +91,12 @@ def to_json(run: EvalRun, *, thresholds: Mapping[str, float] | None = None) -> d
         for turn, raw_turn in zip(t.turns, raw["turns"], strict=True):
             raw_turn["passed"] = turn.passed
     return data
+
+
+def warnings_line(found: Sequence[str]) -> str:
+    """One line naming the run's warnings (data not yet available at a turn's time, ...)."""
+    more = f" | … {len(found) - 3} more in report.json" if len(found) > 3 else ""
+    return f"**Warnings from the tools ({len(found)}):** " + " | ".join(found[:3]) + more
 
 
 def _fmt(value: Any) -> str:
@@ -105,6 +119,7 @@ def to_markdown(run: EvalRun, *, thresholds: Mapping[str, float] | None = None) 
         + (f", {s['skipped']} skipped lines" if s["skipped"] else "")
         + ".",
         "",
+        *([warnings_line(s["warnings"]), ""] if s["warnings"] else []),
         "| metric | value |",
         "|---|---|",
         *(f"| {m} | {_fmt(overall.get(m))} |" for m in METRICS),

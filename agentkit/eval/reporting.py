@@ -73,6 +73,9 @@ class RunReport:
     def summary_lines(self) -> list[str]:
         """What the CLI prints after the metrics table: judge scores, repeat statistics, comparison."""
         lines: list[str] = []
+        found = report.warnings(self.run)
+        if found:
+            lines.append(report.warnings_line(found))
         if self.judged is not None:
             j = self.judged
             lines.append(

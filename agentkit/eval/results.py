@@ -62,6 +62,8 @@ class TurnResult(_Model):
     similarity: float | None = None
     latency_s: float = 0.0
     n_tool_calls: int = 0
+    warnings: list[str] = []
+    """Warnings of the turn's tool results (e.g. rows not yet available at the turn's time)."""
 
     @property
     def passed(self) -> bool:

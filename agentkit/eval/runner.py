@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 
@@ -140,6 +140,21 @@ def _tool_texts(messages: Sequence[Any]) -> list[str]:
     return texts
 
 
+def _tool_warnings(messages: Sequence[Any]) -> list[str]:
+    """The ``warnings`` of the last turn's tool results (e.g. rows not yet available as of the turn)."""
+    found: list[str] = []
+    for text in _tool_texts(messages):
+        try:
+            payload = json.loads(text)
+        except ValueError:
+            continue
+        if isinstance(payload, dict):
+            items = cast("dict[str, object]", payload).get("warnings")
+            if isinstance(items, list):
+                found += [w for w in cast("list[object]", items) if isinstance(w, str) and w not in found]
+    return found
+
+
 def _evaluate(
     project: Project, oracle: Oracle, transcript: Transcript, model: Any, agent: str, k: int
 ) -> TranscriptResult:
@@ -164,19 +179,19 @@ def _evaluate(
             messages = list(state["messages"])
             trace = trace_of(state)
             answer = trace.answer or str(getattr(messages[-1], "content", ""))
-            result.turns.append(
-                score_turn(
-                    oracle,
-                    transcript,
-                    index,
-                    as_of,
-                    answer,
-                    trace=trace.to_dict(),
-                    tool_texts=_tool_texts(messages),
-                    latency_s=latency,
-                    k=k,
-                )
+            scored = score_turn(
+                oracle,
+                transcript,
+                index,
+                as_of,
+                answer,
+                trace=trace.to_dict(),
+                tool_texts=_tool_texts(messages),
+                latency_s=latency,
+                k=k,
             )
+            scored.warnings = _tool_warnings(messages)
+            result.turns.append(scored)
         _similarities(project, transcript, result)
     except Exception as exc:
         result.error = f"{type(exc).__name__}: {exc}"

@@ -7,6 +7,7 @@ sees plain types. Each ignore below names the rule and the reason.
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeAlias, cast
 
@@ -14,7 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-__all__ = ["AnyArray", "assume_utc", "infer_array", "nulls", "pylist", "read_parquet"]
+__all__ = ["AnyArray", "assume_utc", "infer_array", "not_after", "nulls", "pylist", "read_parquet"]
 
 AnyArray: TypeAlias = "pa.Array[Any] | pa.ChunkedArray[Any]"
 """A column of any type, whole (``Array``) or in chunks (``ChunkedArray``)."""
@@ -34,6 +35,12 @@ def assume_utc(column: pa.ChunkedArray[Any]) -> pa.ChunkedArray[Any]:
     """Mark naive timestamps as UTC (a chunked column in, a chunked column out; the stubs say
     ``TimestampArray``)."""
     return cast("pa.ChunkedArray[Any]", pc.assume_timezone(column, "UTC"))
+
+
+def not_after(column: AnyArray, moment: datetime) -> AnyArray:
+    """``column <= moment`` per value of a UTC timestamp column: a boolean column (null for null)."""
+    limit = pa.scalar(moment, type=pa.timestamp("us", tz="UTC"))
+    return pc.less_equal(column, limit)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]  # the stubs leave the comparison overloads partially unknown
 
 
 def infer_array(values: list[object]) -> pa.Array[Any]:

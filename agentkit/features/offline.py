@@ -24,6 +24,7 @@ from agentkit.config import ProjectConfig
 from agentkit.errors import CatalogError, NotFoundError
 from agentkit.features.definitions import AVAILABLE_AT, INGESTED_AT, FeatureView
 from agentkit.features.schema import TS_TYPE, arrow_schema, pylist
+from agentkit.redaction import redact
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,15 +55,6 @@ class SnapshotInfo:
     operation: str
     added_rows: int | None
     total_rows: int | None
-
-
-def _redact(uri: str) -> str:
-    if "://" in uri and "@" in uri:
-        scheme, rest = uri.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
-    return uri
 
 
 def duckdb_connection() -> duckdb.DuckDBPyConnection:
@@ -135,7 +127,7 @@ class OfflineStore:
                 Path(self._config.warehouse_uri.removeprefix("file://")).mkdir(parents=True, exist_ok=True)
         else:
             raise CatalogError(
-                f"catalog URI {_redact(uri)!r} is not supported; use sqlite:///..., "
+                f"catalog URI {redact(uri)!r} is not supported; use sqlite:///..., "
                 "postgresql+psycopg2://... or an http(s):// Iceberg REST catalog",
                 code="catalog_uri_invalid",
             )
@@ -146,8 +138,8 @@ class OfflineStore:
             raise
         except Exception as exc:  # driver errors vary by backend; all mean 'cannot reach it'
             raise CatalogError(
-                f"cannot reach the Iceberg catalog at {_redact(uri)}: {type(exc).__name__}: "
-                f"{str(exc).splitlines()[0] if str(exc) else ''} — check [offline] catalog in "
+                f"cannot reach the Iceberg catalog at {redact(uri)}: {type(exc).__name__}: "
+                f"{redact(str(exc).splitlines()[0]) if str(exc) else ''} — check [offline] catalog in "
                 "agentkit.toml and that the server is running",
                 code="catalog_unreachable",
             ) from exc

@@ -1,13 +1,20 @@
-"""Maintenance of the offline store's tables: status, compaction and snapshot expiry.
+"""Maintenance of the offline store's tables: status, compaction, snapshot expiry and orphan files.
 
-Both act through :class:`~agentkit.features.offline.OfflineStore` (pyiceberg stays behind it):
+All act through :class:`~agentkit.features.offline.OfflineStore` (pyiceberg stays behind it):
 compaction commits with the store's retry on conflicts; expiry never removes the current snapshot
-or any snapshot the caller protects (materialization, audit references).
+or any snapshot the caller protects (materialization, audit references); orphan removal deletes only
+data files that no snapshot references and that are older than a safety age (an ingest writes its
+files before it commits, so a younger file may belong to one still in flight).
 """
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
+from typing import Any, cast
+from urllib.parse import urlparse
+
+import pyarrow.fs as pafs
 
 from agentkit.features.definitions import FeatureView
 from agentkit.features.offline import OfflineStore
@@ -15,7 +22,7 @@ from agentkit.features.online import OnlineStore
 from agentkit.features.results import ViewStatus
 from agentkit.features.schema import pylist
 
-__all__ = ["compact_table", "expire_snapshots", "view_status"]
+__all__ = ["compact_table", "expire_snapshots", "remove_orphan_files", "view_status"]
 
 
 def compact_table(store: OfflineStore, view: FeatureView) -> tuple[int, int]:
@@ -47,6 +54,41 @@ def expire_snapshots(store: OfflineStore, view_name: str, older_than: datetime, 
     return len(victims)
 
 
+def remove_orphan_files(store: OfflineStore, view_name: str, *, older_than: datetime) -> int:
+    """Delete the files under the view's data folder that no snapshot references and that were
+    last written before ``older_than`` (what killed ingests leave); returns how many."""
+    tbl = store.table(view_name)
+    referenced = {_path_of(uri) for uri in pylist(tbl.inspect.all_files().column("file_path"))}
+    fs, root = _filesystem(tbl.io, tbl.location_provider().data_path)
+    removed = 0
+    for info in fs.get_file_info(pafs.FileSelector(root, recursive=True, allow_not_found=True)):
+        mtime = info.mtime
+        if info.type != pafs.FileType.File or info.path in referenced or mtime is None or mtime >= older_than:
+            continue
+        fs.delete_file(info.path)
+        removed += 1
+    return removed
+
+
+def _path_of(uri: str) -> str:
+    """A location as its file system names it (``file:///a/b`` -> ``/a/b``, ``s3://b/k`` -> ``b/k``)."""
+    parsed = urlparse(uri)
+    if not parsed.scheme:
+        return os.path.abspath(uri)
+    return parsed.path if parsed.scheme == "file" else f"{parsed.netloc}{parsed.path}"
+
+
+def _filesystem(io: Any, location: str) -> tuple[pafs.FileSystem, str]:
+    """The file system under ``location``: the table's own (with the catalog's credentials) when its
+    IO is pyiceberg's PyArrow one, else resolved from the URI."""
+    by_scheme = getattr(io, "fs_by_scheme", None)
+    if callable(by_scheme):
+        parsed = urlparse(location)
+        return cast(pafs.FileSystem, by_scheme(parsed.scheme or "file", parsed.netloc)), _path_of(location)
+    fs, path = pafs.FileSystem.from_uri(location)
+    return fs, path
+
+
 def view_status(offline: OfflineStore, online: OnlineStore, view: FeatureView, *, now: datetime) -> ViewStatus:
     """Rows, snapshots, freshness at ``now`` and materialization state of one view."""
     snaps = offline.snapshots(view.name)
@@ -58,7 +100,7 @@ def view_status(offline: OfflineStore, online: OnlineStore, view: FeatureView, *
         rows = data.num_rows
         if rows:
             times: list[datetime] = pylist(data.column(view.timestamp_field))
-            latest = max(times)
+            latest = max((t for t in times if t <= now), default=None)  # a future-dated row is not fresh data
     state = online.state(view.name)
     age = now - latest if latest is not None else None
     return ViewStatus(
@@ -73,4 +115,5 @@ def view_status(offline: OfflineStore, online: OnlineStore, view: FeatureView, *
         age=age,
         stale=view.freshness is not None and (age is None or age > view.freshness),
         behind=bool(current is not None and (state is None or state.snapshot_id != current)),
+        interrupted_at=state.interrupted_at if state else None,
     )

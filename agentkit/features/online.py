@@ -7,6 +7,8 @@ re-exported here) and one conformance suite:
   ``.agentkit/online/``. A process memory-maps it in milliseconds and answers point reads from a
   key → row index plus lazily decoded Python columns, never a per-request query. Writes take a file
   lock, merge, and atomically replace the file; readers notice the new file on their next read.
+  A writer killed half way leaves only its temporary file (the view file and the key index built
+  from it stay whole): ``state`` reports it as ``interrupted_at`` and the next write removes it.
 - ``RedisOnlineStore`` (``agentkit.features.online_redis``): one hash per view, for several
   serving replicas.
 
@@ -16,12 +18,13 @@ same rows is idempotent and an older row never overwrites a newer one.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import json
 import os
 from collections.abc import Generator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +44,7 @@ from agentkit.features.online_store import (
     micros_to_datetime,
 )
 from agentkit.features.schema import arrow_schema
+from agentkit.redaction import redact
 
 __all__ = [
     "LocalOnlineStore",
@@ -59,9 +63,10 @@ def open_online_store(config: ProjectConfig) -> OnlineStore:
     if store.startswith(("redis://", "rediss://", "unix://")):
         from agentkit.features.online_redis import RedisOnlineStore
 
-        return RedisOnlineStore(store, prefix=config.online.key_prefix, batch_size=config.online.batch_size)
+        online = config.online
+        return RedisOnlineStore(store, prefix=online.key_prefix, batch_size=online.batch_size, timeout=online.timeout)
     raise OnlineStoreError(
-        f'[online] store = {store!r} is not supported; use "local" or "redis://host:6379/0"',
+        f'[online] store = {redact(store)!r} is not supported; use "local" or "redis://host:6379/0"',
         code="online_store_invalid",
     )
 
@@ -175,6 +180,8 @@ class LocalOnlineStore:
         schema = arrow_schema(view)
         rows = _conform(rows, schema)
         with self._lock(view.name):
+            for stale in self._leftovers(view.name):  # half-written by a writer that died (we hold the lock)
+                stale.unlink(missing_ok=True)
             previous = None if replace else self._read_file(view.name)
             prev_state = _state_from(previous.schema.metadata) if previous is not None else None
             if previous is not None and previous.num_rows:
@@ -207,6 +214,34 @@ class LocalOnlineStore:
         with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)  # the rename itself survives a power cut
+        finally:
+            os.close(directory)
+
+    def _leftovers(self, view_name: str) -> list[Path]:
+        """Temporary files of a view's writers (a killed writer leaves its own behind)."""
+        return sorted(self._dir.glob(f".{view_name}.arrow.*.tmp"))
+
+    def _interrupted(self, view_name: str) -> datetime | None:
+        """When a writer that died left its temporary file (``None`` when none, or while one writes)."""
+        leftovers = self._leftovers(view_name)
+        if not leftovers:
+            return None
+        with open(self._dir / f".{view_name}.lock", "a+b") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return None  # a live writer holds the lock: its file is work in progress
+            fcntl.flock(handle, fcntl.LOCK_UN)
+        times: list[datetime] = []
+        for path in leftovers:
+            try:
+                times.append(datetime.fromtimestamp(path.stat().st_mtime, UTC))
+            except FileNotFoundError:  # removed meanwhile by the next writer
+                continue
+        return min(times, default=None)
 
     def read(self, view: FeatureView, keys: Sequence[str], features: Sequence[str]) -> list[OnlineRow | None]:
         return self.read_with_snapshot(view, keys, features)[1]
@@ -246,16 +281,19 @@ class LocalOnlineStore:
         return [] if loaded is None else list(loaded.keys_where(column, value, view.key))
 
     def state(self, view_name: str) -> ViewState | None:
+        interrupted = self._interrupted(view_name)
         path = self._file(view_name)
         try:
             st = os.stat(path)
         except FileNotFoundError:
-            return None
+            return None if interrupted is None else ViewState(None, None, 0, interrupted_at=interrupted)
         loaded = self._loaded.get(view_name)
         if loaded is not None and loaded.identity == (st.st_ino, st.st_mtime_ns, st.st_size):
-            return loaded.state
-        with pa.memory_map(str(path)) as source:
-            return _state_from(pa.ipc.open_file(source).schema.metadata)
+            state = loaded.state
+        else:
+            with pa.memory_map(str(path)) as source:
+                state = _state_from(pa.ipc.open_file(source).schema.metadata)
+        return state if interrupted is None else dataclasses.replace(state, interrupted_at=interrupted)
 
     def drop(self, view_name: str) -> None:
         with self._lock(view_name):

@@ -35,6 +35,8 @@ class ViewState:
     materialized_at: datetime | None
     rows: int
     pushed: bool = False
+    interrupted_at: datetime | None = None
+    """A full materialize that started then never finished (its process is gone); the next one repairs it."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,9 @@ class FeatureRows:
     missing: tuple[str, ...] = ()
     """Keys with no row in any requested view (at ``as_of``)."""
     as_of: datetime | None = None
+    warnings: tuple[str, ...] = ()
+    """What the caller should know about the answer, e.g. that rows exist for a missing key but
+    were not yet available at ``as_of`` (history ingested without ``--available-at``)."""
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -70,7 +73,13 @@ class IngestResult:
     view: str
     rows: int
     snapshot_id: int
+    """The snapshot written, or — when ``already_ingested`` — the one that already holds these rows."""
     mode: str
+    """``append``, ``upsert`` or ``push``."""
+    already_ingested: bool = False
+    """The same validated rows were ingested before (same content hash); nothing was written."""
+    duplicates_dropped: int = 0
+    """Rows dropped by ``dedupe`` (an earlier row of the file with the same key and event time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +91,12 @@ class MaterializeResult:
     rows_read: int
     keys: int
     seconds: float
+    held_back: int = 0
+    """Rows read but not served yet: not available, or dated in the future, at materialization time."""
+    held_until: datetime | None = None
+    """When the first held-back row may be served (materialize again then)."""
+    repaired: bool = False
+    """A materialize killed half way was found (``status`` flagged it) and this full rebuild repaired it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +113,8 @@ class ViewStatus:
     stale: bool
     behind: bool = field(default=False)
     """The online store was built from an older snapshot than the current one."""
+    interrupted_at: datetime | None = None
+    """A full materialize started then and was killed half way; the next ``materialize`` repairs it."""
 
 
 def jsonable(value: Any) -> Any:

@@ -32,7 +32,7 @@ from typing import Any, cast
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from agentkit.errors import DataError
+from agentkit.errors import DataError, clip, shown
 from agentkit.features._arrow import AnyArray, assume_utc, nulls, pylist
 from agentkit.features.definitions import AVAILABLE_AT, INGESTED_AT, DType, Feature, FeatureView
 
@@ -49,6 +49,7 @@ __all__ = [
 
 MONEY_TYPE = pa.decimal128(18, 2)
 TS_TYPE = pa.timestamp("us", tz="UTC")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 _ARROW: dict[str, pa.DataType] = {
     "string": pa.string(),
@@ -118,7 +119,7 @@ def parse_duration(text: str) -> timedelta:
         total += float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
         pos = match.end()
     if pos != len(low) or pos == 0:
-        raise ValueError(f"not a duration: {text!r} (use seconds, '15m', '1h30m' or 'PT15M')")
+        raise ValueError(f"not a duration: {shown(text)} (use seconds, '15m', '1h30m' or 'PT15M')")
     return timedelta(seconds=total)
 
 
@@ -138,11 +139,11 @@ def parse_time(value: str | datetime, *, naive_ok: bool = True) -> datetime:
             dt = datetime.fromisoformat(text)
         except ValueError:
             raise ValueError(
-                f"{value.strip()!r} is not an ISO 8601 date or time (e.g. 2026-10-01 or 2026-10-01T00:00:00Z)"
+                f"{shown(value.strip())} is not an ISO 8601 date or time (e.g. 2026-10-01 or 2026-10-01T00:00:00Z)"
             ) from None
     if dt.tzinfo is None:
         if not naive_ok:
-            raise ValueError(f"{value!s} has no timezone; add one, e.g. 2026-11-01T12:00:00Z")
+            raise ValueError(f"{clip(str(value), 80)} has no timezone; add one, e.g. 2026-11-01T12:00:00Z")
         return dt.replace(tzinfo=UTC)
     return dt.astimezone(UTC)
 
@@ -170,17 +171,28 @@ def _to_money(value: Any) -> Decimal:
     return amount.quantize(Decimal("0.01"))
 
 
+def _in_int64(number: int) -> int:
+    if not INT64_MIN <= number <= INT64_MAX:
+        raise ValueError(f"out of range: a 64-bit integer holds {INT64_MIN} to {INT64_MAX}")
+    return number
+
+
 def _to_int(value: Any) -> int:
     if isinstance(value, bool):
         raise ValueError("a bool is not an int")
     if isinstance(value, int):
-        return value
+        return _in_int64(value)
     if isinstance(value, float):
         if not value.is_integer():
             raise ValueError("has a fractional part")
-        return int(value)
+        return _in_int64(int(value))
     text = str(value).strip()
-    return int(text)
+    try:
+        return _in_int64(int(text))
+    except ValueError as exc:
+        if "out of range" in str(exc):
+            raise
+        raise ValueError("not a whole number") from None
 
 
 def _to_float(value: Any) -> float:
@@ -221,7 +233,7 @@ def _to_duration_seconds(value: Any) -> int:
         seconds = parse_duration(str(value)).total_seconds()
     if not float(seconds).is_integer():
         raise ValueError("durations are stored in whole seconds")
-    return int(seconds)
+    return _in_int64(int(seconds))
 
 
 def _to_string_list(value: Any) -> list[str]:
@@ -327,10 +339,11 @@ def _convert_column(
             continue
         try:
             out.append(convert(value))
-        except (ValueError, TypeError, json.JSONDecodeError) as exc:
+        except (ValueError, TypeError, OverflowError, json.JSONDecodeError) as exc:
             expected = feature.type_label() if feature is not None else dtype
             raise DataError(
-                f"{source}: row {index + row_offset}: column '{name}' expected {expected}, got {value!r} ({exc})",
+                f"{source}: row {index + row_offset}: column '{name}' expected {expected}, "
+                f"got {shown(value)} ({clip(str(exc))})",
                 code="data_type_mismatch",
             ) from exc
     return pa.array(out, type=target)
@@ -360,14 +373,14 @@ def coerce_table(
         if name not in columns:
             raise DataError(
                 f"{source}: missing column '{name}' (the {'join key' if name == view.key else 'event time'}"
-                f" of '{view.name}'); the file has: {', '.join(table.column_names)}",
+                f" of '{view.name}'); the file has: {clip(', '.join(table.column_names))}",
                 code="data_missing_column",
             )
     known = {view.key, view.timestamp_field, AVAILABLE_AT, *view.feature_names}
     unknown = [c for c in table.column_names if c not in known]
     if unknown:
         raise DataError(
-            f"{source}: column(s) {', '.join(unknown)} are not features of '{view.name}' "
+            f"{source}: column(s) {clip(', '.join(unknown))} are not features of '{view.name}' "
             f"(features: {', '.join(view.feature_names)}); add them to the view and apply, "
             "or drop them from the file",
             code="data_unknown_column",

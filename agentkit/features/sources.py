@@ -9,7 +9,7 @@ from typing import Any, cast
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from agentkit.errors import DataError
+from agentkit.errors import DataError, clip
 from agentkit.features._arrow import infer_array, read_parquet
 
 __all__ = ["read_data_file"]
@@ -34,7 +34,9 @@ def read_data_file(path: Path) -> tuple[pa.Table, int]:
         try:
             return read_parquet(path), 1
         except (pa.ArrowInvalid, OSError) as exc:
-            raise DataError(f"{path}: not a readable Parquet file ({exc})", code="data_file_invalid") from exc
+            raise DataError(
+                f"{path}: not a readable Parquet file ({clip(str(exc))})", code="data_file_invalid"
+            ) from exc
     if suffix == ".csv":
         return _read_csv(path), 2
     if suffix in (".jsonl", ".ndjson"):
@@ -62,7 +64,7 @@ def _read_csv(path: Path) -> pa.Table:
             ),
         )
     except pa.ArrowInvalid as exc:
-        raise DataError(f"{path}: not valid CSV: {exc}", code="data_file_invalid") from exc
+        raise DataError(f"{path}: not valid CSV: {clip(str(exc))}", code="data_file_invalid") from exc
 
 
 def _read_jsonl(path: Path) -> pa.Table:
@@ -111,5 +113,5 @@ def _plain(value: object) -> str | None:
 def _array(values: list[object]) -> pa.Array[Any]:
     try:
         return infer_array(values)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):  # e.g. an int past 64 bits: checked later
         return pa.array([_plain(v) for v in values], type=pa.string())

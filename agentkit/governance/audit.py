@@ -9,7 +9,9 @@ table and the spool together.
 What a crash can lose: records still in the memory buffer — at most ``flush_every - 1`` records
 (the write that fills the buffer flushes it synchronously) and never more than ``flush_seconds``
 of traffic (a background thread flushes on that period, so the request path usually only appends
-to a list). Spooled lines survive a crash and are committed on the next commit.
+to a list). Spooled lines survive a crash and are committed on the next commit. A line a crash or a
+full disk cut short is not a record: readers skip it with a warning naming file:line, and the
+commit moves it to ``quarantine/`` beside the spool (kept for inspection, never dropped silently).
 """
 
 from __future__ import annotations
@@ -26,11 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pyarrow as pa
 
-__all__ = ["AUDIT_SCHEMA", "AuditLog", "AuditRecord"]
+__all__ = ["AUDIT_SCHEMA", "AuditLog", "AuditRecord", "UnreadableLine", "read_spool_files"]
 
 try:  # orjson encodes a record in ~0.3 µs instead of ~5 µs; the stdlib is the fallback
     import orjson
@@ -176,11 +178,14 @@ class AuditLog:
         self._dir.mkdir(parents=True, exist_ok=True)
         lines = "".join(r.to_json() + "\n" for r in batch)
         while True:
-            with open(self._spool, "a", encoding="utf-8") as handle:
+            with open(self._spool, "a+", encoding="utf-8") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)
                 # A committer may have renamed our spool file after we opened it: write anew.
                 if not self._spool.exists() or os.fstat(handle.fileno()).st_ino != os.stat(self._spool).st_ino:
                     continue
+                size = os.fstat(handle.fileno()).st_size
+                if size and os.pread(handle.fileno(), 1, size - 1) != b"\n":
+                    lines = "\n" + lines  # an earlier write was cut short: its fragment keeps a line of its own
                 handle.write(lines)
                 handle.flush()
                 os.fsync(handle.fileno())
@@ -201,19 +206,64 @@ class AuditLog:
         return sorted(self._dir.glob("spool-*.jsonl")) if self._dir.exists() else []
 
     def read_spool(self, files: Sequence[Path] | None = None) -> pa.Table:
-        """Spooled records (not yet committed to Iceberg) as an Arrow table."""
+        """Spooled records (not yet committed to Iceberg) as an Arrow table; unreadable lines are
+        left out (:func:`read_spool_files` returns them too)."""
         self.flush()
-        rows: list[dict[str, Any]] = []
-        for path in files if files is not None else self.spool_files():
-            with open(path, encoding="utf-8") as handle:
-                for line in handle:
-                    if line.strip():
-                        rows.append(_parse(line))
-        return pa.Table.from_pylist(rows, schema=AUDIT_SCHEMA)
+        return read_spool_files(files if files is not None else self.spool_files())[0]
+
+
+@dataclass(frozen=True, slots=True)
+class UnreadableLine:
+    """A spool line that is not a whole audit record (a crash or a full disk cut it short)."""
+
+    path: Path
+    line: int
+    """1-based line number in ``path``."""
+    raw: bytes
+    reason: str
+
+
+def read_spool_files(paths: Sequence[Path]) -> tuple[pa.Table, list[UnreadableLine]]:
+    """The records in spool files, and the lines that are not records (a file gone meanwhile is skipped)."""
+    good: list[tuple[Path, int, bytes, dict[str, Any]]] = []
+    bad: list[UnreadableLine] = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                lines = handle.readlines()
+        except FileNotFoundError:  # committed and removed by a concurrent commit
+            continue
+        for number, raw in enumerate(lines, 1):
+            if not raw.strip():
+                continue
+            try:
+                good.append((path, number, raw, _parse(raw.decode("utf-8"))))
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                bad.append(UnreadableLine(path, number, raw, _reason(exc)))
+    try:
+        return pa.Table.from_pylist([g[3] for g in good], schema=AUDIT_SCHEMA), bad
+    except (pa.ArrowException, TypeError, ValueError):
+        pass  # some line is JSON of the wrong shape: find it (rare, so one by one is fine)
+    rows: list[dict[str, Any]] = []
+    for path, number, raw, data in good:
+        try:
+            pa.Table.from_pylist([data], schema=AUDIT_SCHEMA)
+            rows.append(data)
+        except (pa.ArrowException, TypeError, ValueError) as exc:
+            bad.append(UnreadableLine(path, number, raw, _reason(exc)))
+    return pa.Table.from_pylist(rows, schema=AUDIT_SCHEMA), sorted(bad, key=lambda b: (str(b.path), b.line))
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"{type(exc).__name__}: {text[:120]}"
 
 
 def _parse(line: str) -> dict[str, Any]:
-    data = json.loads(line)
+    decoded: object = json.loads(line)
+    if not isinstance(decoded, dict):
+        raise TypeError(f"a record is a JSON object, got {type(decoded).__name__}")
+    data = cast(dict[str, Any], decoded)  # JSON object keys are strings
     data["time"] = datetime.fromisoformat(data["time"])
     data["as_of"] = datetime.fromisoformat(data["as_of"]) if data.get("as_of") else None
     return data

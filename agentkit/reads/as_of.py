@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agentkit.errors import AsOfError
+from agentkit.errors import AsOfError, clip, shown
 from agentkit.features.schema import parse_time
 
 __all__ = ["parse_as_of"]
@@ -18,9 +18,9 @@ def parse_as_of(value: str | datetime | None, *, now: datetime | None = None) ->
         when = parse_time(value, naive_ok=False)
     except ValueError as exc:
         raise AsOfError(
-            f"as_of {value!s}: {exc}"
+            f"as_of {clip(str(value), 80)}: {exc}"
             if "timezone" in str(exc)
-            else f"as_of {value!r} is not an ISO 8601 time; use e.g. 2026-11-01T12:00:00Z",
+            else f"as_of {shown(value)} is not an ISO 8601 time; use e.g. 2026-11-01T12:00:00Z",
             code="as_of_invalid",
         ) from exc
     current = now or datetime.now(UTC)

@@ -3,6 +3,11 @@ Iceberg (per key, the latest row with event time <= t and availability <= t, on 
 
 It checks no principal, policy or scope: the scoped read (:mod:`agentkit.reads.scoped`) wraps it,
 and :meth:`RawReader.read_unscoped` exposes it, audited, to platform code only.
+
+A point-in-time read that finds no row for a key, while that key has rows dated before the moment
+that became available only after it, says so in ``FeatureRows.warnings`` (history ingested
+without ``--available-at`` is available from its ingest time, so a replay of the past sees none
+of it). The warning counts keys and never names them.
 """
 
 from __future__ import annotations
@@ -85,6 +90,7 @@ class RawReader:
         unique_keys = list(dict.fromkeys(keys)) if len(keys) > 1 else list(keys)
         values: dict[str, dict[str, Any]] = {}
         provenance: dict[str, list[Provenance]] = {}
+        warnings: list[str] = []
         for part in plan.parts:
             view = part.view
             if as_of is None and (not snapshots or view.name not in snapshots):
@@ -94,6 +100,9 @@ class RawReader:
                 pinned = snapshots.get(view.name) if snapshots else None
                 snapshot, rows = self._offline_rows(view, part.names, unique_keys, as_of, pinned)
                 source = "offline"
+                missing_here = [k for k, r in zip(unique_keys, rows, strict=True) if r is None]
+                if as_of is not None and snapshot is not None and missing_here:
+                    warnings += self._not_yet_available(view, missing_here, as_of, snapshot)
             refs, durations = part.refs, part.durations
             for row in rows:
                 if row is None:
@@ -118,7 +127,7 @@ class RawReader:
                 continue
             row_values = found if single else {ref: found.get(ref) for ref in plan.refs}
             out.append(FeatureRow(key, row_values, tuple(provenance[key])))
-        return FeatureRows(plan.entity, plan.refs, tuple(out), tuple(missing), as_of)
+        return FeatureRows(plan.entity, plan.refs, tuple(out), tuple(missing), as_of, tuple(warnings))
 
     def plan(self, features: Sequence[str], definitions: Definitions) -> ReadPlan:
         """Resolve feature refs once per (applied version, refs); reads reuse the result."""
@@ -160,6 +169,25 @@ class RawReader:
         for i, key in enumerate(key_col):
             by_key[key] = OnlineRow(key, tuple(c[i] for c in cols), event[i], avail[i])
         return snapshot_id, [by_key.get(k) for k in keys]
+
+    def _not_yet_available(self, view: FeatureView, keys: Sequence[str], as_of: datetime, snapshot: int) -> list[str]:
+        """A warning when some of ``keys`` have rows with event time <= ``as_of`` that became
+        available only after it (none when they simply have no rows)."""
+        table = self._host.offline.scan(
+            view, keys=keys, snapshot_id=snapshot, columns=[view.key, view.timestamp_field, AVAILABLE_AT]
+        )
+        event: list[datetime] = pylist(table.column(view.timestamp_field))
+        avail: list[datetime] = pylist(table.column(AVAILABLE_AT))
+        late = [(k, a) for k, e, a in zip(pylist(table.column(view.key)), event, avail, strict=True) if e <= as_of < a]
+        if not late:
+            return []
+        first = min(a for _, a in late).isoformat(timespec="seconds")
+        return [
+            f"{view.name}: {len({k for k, _ in late})} key(s) have rows dated before {as_of.isoformat()} that were "
+            f"not yet available then (available from {first}); if that is history ingested without "
+            "--available-at, re-ingest it with `agentkit ingest --upsert --available-at <when it was known>` "
+            "(or an _available_at column)"
+        ]
 
     def read_unscoped(
         self,
