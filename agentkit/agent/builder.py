@@ -9,8 +9,11 @@ from langchain_core.tools import BaseTool
 from langgraph.checkpoint.base import BaseCheckpointSaver
 
 from agentkit.agent._graph import Agent, compile_agent
-from agentkit.errors import AgentkitError
+from agentkit.agent.threads import ThreadBinding, TokenVerifier, principal_resolver
+from agentkit.errors import AgentkitError, PolicyError
+from agentkit.governance.principal import Principal
 from agentkit.project import Project
+from agentkit.server.tokens import TokenService, TokenVerificationError
 from agentkit.tools.mcp_tools import PLATFORM_TOOLS, McpConnection, platform_tools
 
 __all__ = ["SYSTEM_PROMPT", "build_agent"]
@@ -50,6 +53,12 @@ def build_agent(
     bound are the agent's allow-list (from the applied policy with ``project``; ``allowed_tools``
     otherwise) — the server enforces the same list again on every call. ``max_steps`` bounds the
     model calls per turn: a runaway loop ends with the answer so far, never an exception.
+
+    With a ``checkpointer`` each thread belongs to the principal of its first run (the verified
+    token's, or ``RunContext.principal``): a run of anyone else on that ``thread_id`` is refused
+    with a :class:`~agentkit.PolicyError` (code ``thread_principal_mismatch``) before it reads or
+    writes the thread. Over ``mcp_url`` a run with a token must also name its ``principal`` (the
+    agent cannot verify the token itself).
     """
     connection = McpConnection(project=project, url=mcp_url)
     if project is not None:
@@ -64,6 +73,32 @@ def build_agent(
         allowed = set(allowed_tools) if allowed_tools is not None else {*PLATFORM_TOOLS, *(t.name for t in extra_tools)}
     tools: list[BaseTool] = platform_tools(connection, tuple(n for n in PLATFORM_TOOLS if n in allowed))
     tools += [t for t in extra_tools if t.name in allowed]
+    binding = None
+    if checkpointer is not None:
+        binding = ThreadBinding(principal_resolver(_verifier(project) if project is not None else None))
     return compile_agent(
-        model, tools, system_prompt=system_prompt, checkpointer=checkpointer, max_steps=max_steps, name=agent
+        model,
+        tools,
+        system_prompt=system_prompt,
+        checkpointer=checkpointer,
+        max_steps=max_steps,
+        name=agent,
+        binding=binding,
     )
+
+
+def _verifier(project: Project) -> TokenVerifier:
+    """The embedded project's token check: a run's token names its principal only once verified."""
+    tokens = TokenService(project.config)
+
+    def verify(token: str) -> Principal:
+        try:
+            return tokens.verify(token).principal
+        except TokenVerificationError as exc:
+            raise PolicyError(
+                f"the run's token was refused ({exc.reason}); a checkpointed thread belongs to a verified user: "
+                "pass a valid token",
+                code="thread_principal_unverified",
+            ) from exc
+
+    return verify

@@ -3,6 +3,11 @@ entity's declared scope rule and evaluated against the same data (live or as of 
 
 Rules compose: ``through`` follows another entity's reachable keys, up to ``MAX_DEPTH`` hops.
 An entity without a rule is unreachable for end users (deny by default).
+
+A refused key costs the same whether it exists or not: :func:`check_key` decides from the
+principal's candidate keys, which depend on the principal only, and looks up no row of the key
+asked for (its timing says nothing about other customers' records). An owned key that is a
+candidate is then re-checked on its own row, read with the data it guards.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from agentkit.errors import DefinitionError
 from agentkit.features.definitions import Definitions, Entity, FeatureView
 from agentkit.governance.principal import Principal
 
-__all__ = ["MAX_DEPTH", "Reach", "ScopeSource", "key_in_reach", "resolve_reach"]
+__all__ = ["MAX_DEPTH", "KeyCheck", "OwnerCheck", "Reach", "ScopeSource", "check_key", "resolve_reach"]
 
 MAX_DEPTH = 4
 
@@ -34,6 +39,11 @@ class ScopeSource(Protocol):
 
     def values_of(self, view: FeatureView, keys: Sequence[str], column: str, as_of: datetime | None) -> list[str]:
         """Non-null values of ``column`` on the latest rows (at ``as_of``) of ``keys``."""
+        ...
+
+    def candidates(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> Sequence[str]:
+        """A superset of :meth:`keys_where` from an index alone (no row read): callers re-check
+        the rows. Its cost depends on ``value``, never on which key is asked about."""
         ...
 
 
@@ -93,7 +103,33 @@ def resolve_reach(
     return Reach(frozenset(values), rule=scope.describe())
 
 
-def key_in_reach(
+@dataclass(frozen=True, slots=True)
+class OwnerCheck:
+    """What an owned key's own row must show: ``view.column == value``."""
+
+    view: str
+    column: str
+    value: str
+
+    @property
+    def ref(self) -> str:
+        return f"{self.view}.{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class KeyCheck:
+    """:func:`check_key`'s answer: refused, allowed, or allowed if the key's row — read with the data
+    it guards, at the same moment — passes ``owner`` (the caller re-checks that row)."""
+
+    allowed: bool
+    owner: OwnerCheck | None = None
+
+
+REFUSED = KeyCheck(False)
+ALLOWED = KeyCheck(True)
+
+
+def check_key(
     entity: Entity,
     principal: Principal,
     key: str,
@@ -101,23 +137,32 @@ def key_in_reach(
     source: ScopeSource,
     *,
     as_of: datetime | None,
-) -> bool:
+) -> KeyCheck:
     """Whether ``key`` is reachable, without enumerating every reachable key when the rule allows
-    a direct check (own row, public, or one owned row). Same answer as :func:`resolve_reach`."""
+    a direct check (own row, public, or one owned row). With the row check the caller applies, the
+    same answer as :func:`resolve_reach`.
+
+    No store lookup here depends on ``key``: a refusal costs the same whether the key exists or
+    not. An owned key must be one of the owner's candidates (:meth:`ScopeSource.candidates`), and
+    its row must still name the owner (:attr:`KeyCheck.owner`) — an index that lags hides a key,
+    never reveals one."""
     if principal.kind == "service":
-        return True
+        return ALLOWED
     scope = entity.scope
     if scope is None:
-        return False
+        return REFUSED
     if scope.kind == "public":
-        return True
-    if principal.subject is None:
-        return False
+        return ALLOWED
+    subject = principal.subject
+    if subject is None:
+        return REFUSED
     if scope.kind == "subject":
-        return key == principal.subject
+        return ALLOWED if key == subject else REFUSED
     if scope.kind == "owned_by":
         assert scope.view is not None
         assert scope.column is not None
-        owners = source.values_of(definitions.view(scope.view), [key], scope.column, as_of)
-        return owners == [principal.subject]
-    return resolve_reach(entity, principal, definitions, source, as_of=as_of).allows(key)
+        if key not in source.candidates(definitions.view(scope.view), scope.column, subject, as_of):
+            return REFUSED
+        return KeyCheck(True, OwnerCheck(scope.view, scope.column, subject))
+    # ``through``: the reach is enumerated from the principal alone, whatever the key asked for.
+    return ALLOWED if resolve_reach(entity, principal, definitions, source, as_of=as_of).allows(key) else REFUSED

@@ -20,7 +20,7 @@ from agentkit.governance.audit import AuditRecord
 from agentkit.governance.explain import Explanation, denied_message
 from agentkit.governance.policy import Policy, mask_value
 from agentkit.governance.principal import Principal
-from agentkit.governance.scope import key_in_reach, resolve_reach
+from agentkit.governance.scope import OwnerCheck, check_key, resolve_reach
 from agentkit.reads.as_of import parse_as_of
 from agentkit.reads.host import ReadHost
 from agentkit.reads.raw import RawReader, one_entity
@@ -125,20 +125,32 @@ class ScopedReader:
         def not_found() -> NotFoundError:
             return NotFoundError(f"no {entity.name} '{entity_key}' is available to you", code="record_not_found")
 
+        owner: OwnerCheck | None = None
         if entity_key is not None:
-            if not key_in_reach(entity, principal, entity_key, definitions, source, as_of=as_of):
+            # Decided without looking up the key's row: a refusal takes the same time whether the
+            # key is another customer's or nobody's. An owned key is re-checked on the row read below.
+            check = check_key(entity, principal, entity_key, definitions, source, as_of=as_of)
+            if not check.allowed:
                 record.reason = "out_of_scope"
                 raise not_found()
-            keys = [entity_key]
+            keys, owner = [entity_key], check.owner
         else:
             reach = resolve_reach(entity, principal, definitions, source, as_of=as_of)
             if reach.everything:
                 raise PolicyError(f"name the {entity.name} to read (entity_key)", code="key_required")
             keys = sorted(reach.keys)
-        pinned = {k: v for k, v in snapshots.items() if v is not None and k in by_view} if snapshots else None
-        pinned = pinned or None
-        rows = self._raw.read(refs, keys, as_of=as_of, snapshots=pinned, definitions=definitions)
+        read_refs = refs if owner is None or owner.ref in refs else (*refs, owner.ref)
+        pinned: dict[str, int] | None = None
+        if snapshots:
+            views = by_view if owner is None else {*by_view, owner.view}
+            pinned = {k: v for k, v in snapshots.items() if v is not None and k in views} or None
+        rows = self._raw.read(read_refs, keys, as_of=as_of, snapshots=pinned, definitions=definitions)
         kept = list(rows.rows)
+        if owner is not None:
+            kept = _owned(kept, owner, refs, by_view)
+            if not kept:
+                record.reason = "out_of_scope"
+                raise not_found()
         if tenant_feature and kept and principal.kind != "service":
             kept = self._same_tenant(kept, definitions, by_view, principal.tenant, tenant_feature, as_of, pinned)
         if entity_key is not None and not kept:
@@ -152,7 +164,9 @@ class ScopedReader:
                 FeatureRow(r.key, {k: (mask_value(v) if k in masked else v) for k, v in r.values.items()}, r.provenance)
                 for r in kept
             ]
-        return FeatureRows(rows.entity, rows.features, tuple(kept), (), as_of)
+        # Warnings count keys in this principal's reach only; under tenant scoping a key may be another tenant's.
+        warnings = rows.warnings if not (tenant_feature and principal.kind != "service") else ()
+        return FeatureRows(rows.entity, refs, tuple(kept), (), as_of, warnings)
 
     def _same_tenant(
         self,
@@ -202,6 +216,31 @@ class ScopedReader:
         agents = policy.snapshot.agents
         tools = sorted(agents[principal.agent].tools) if principal.agent in agents else []
         return Explanation(principal, decisions, reach, tools, as_of)
+
+
+def _owned(
+    rows: list[FeatureRow], owner: OwnerCheck, refs: tuple[str, ...], views: Mapping[str, object]
+) -> list[FeatureRow]:
+    """The rows whose owner column, read with them, still names the principal. When that column
+    was read for the check only, it is dropped again — with its view's provenance, and with rows
+    that only that view had."""
+    ref, value = owner.ref, owner.value
+    if ref in refs:
+        return [r for r in rows if r.values.get(ref) == value]
+    extra_view = owner.view not in views
+    out: list[FeatureRow] = []
+    for row in rows:
+        if row.values.get(ref) != value:
+            continue
+        provenance = row.provenance
+        if extra_view:
+            provenance = tuple(p for p in provenance if p.view in views)
+            if not provenance:
+                continue
+        values = dict(row.values)
+        del values[ref]
+        out.append(FeatureRow(row.key, values, provenance))
+    return out
 
 
 def _compile_grant(

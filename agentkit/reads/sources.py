@@ -3,7 +3,8 @@ read's own snapshots) for a point-in-time read — :func:`scope_source` makes th
 caller (the scoped read and ``explain``).
 
 Both sources re-check every candidate row, so an index that lags can only hide a key (fail
-closed), never reveal one.
+closed), never reveal one. Candidates come from an index that depends on the owner alone, so a
+check of one key costs the same whether that key exists or not (no timing oracle).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ class OnlineScopeSource:
     def __init__(self, online: OnlineStore) -> None:
         self._online = online
 
+    def candidates(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> Sequence[str]:
+        return self._online.keys_where(view, column, value)
+
     def keys_where(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> list[str]:
         candidates = self._online.keys_where(view, column, value)
         if not candidates:
@@ -67,12 +71,15 @@ class OfflineScopeSource:
             return None
         return self._offline.point_in_time(view, keys, as_of=as_of, snapshot_id=snapshot)
 
-    def keys_where(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> list[str]:
+    def candidates(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> Sequence[str]:
+        # Any row that ever had the value makes a candidate; the latest row as of t decides.
         snapshot = self._snapshots.get(view.name)
         if snapshot is None:
-            return []
-        # Any row that ever had the value makes a candidate; the latest row as of t decides.
-        candidates = self._offline.keys_ever_with(view, column, value, snapshot_id=snapshot)
+            return ()
+        return self._offline.keys_ever_with(view, column, value, snapshot_id=snapshot)
+
+    def keys_where(self, view: FeatureView, column: str, value: str, as_of: datetime | None) -> list[str]:
+        candidates = self.candidates(view, column, value, as_of)
         if not candidates:
             return []
         table = self._latest(view, candidates, as_of)
