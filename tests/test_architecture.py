@@ -31,6 +31,7 @@ MAX_LINES = 500
 LAYERS = {
     "_version": 0,
     "errors": 0,
+    "redaction": 0,  # credentials out of messages and logs; config imports it
     "config": 0,
     "features": 1,
     "governance": 2,

@@ -38,12 +38,13 @@ def serve(ctx: click.Context, transport: str, host: str, port: int, workers: int
             raise UsageError(f"cannot read the token file {token_file}: {exc}") from exc
         build_mcp_server(project, session_token=token).run("stdio")
         return
-    import os
-
     import uvicorn
 
     project.applied()  # fail fast, with a clear message, if nothing was applied
+    grace = project.config.server.shutdown_timeout
     if workers > 1:
+        import os
+
         os.environ.update(
             AGENTKIT_CONFIG=str(project.root / "agentkit.toml"), AGENTKIT_HOST=host, AGENTKIT_PORT=str(port)
         )
@@ -55,14 +56,33 @@ def serve(ctx: click.Context, transport: str, host: str, port: int, workers: int
             workers=workers,
             log_level="warning",
             access_log=False,
+            timeout_graceful_shutdown=grace,
         )
         return
     app = build_mcp_server(project, host=host, port=port).streamable_http_app()
     import gc
 
     gc.freeze()  # start-up objects never need collecting: avoids long full-collection pauses under load
-    click.echo(f"agentkit MCP server on http://{host}:{port}/mcp (health: /healthz, metrics: /metrics)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    click.echo(
+        f"agentkit MCP server on http://{host}:{port}/mcp (liveness: /healthz, readiness: /readyz, metrics: /metrics)",
+        err=True,
+    )
+    _exit_cleanly_on_sigterm()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=grace)
+    # The project is closed (audit spool flushed) when the command ends, also after SIGTERM.
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """SIGTERM is the orderly way to stop a server: uvicorn stops accepting, lets in-flight calls
+    finish (``[server] shutdown_timeout``), runs the app's shutdown and then re-raises the signal it
+    caught. Handled here, that re-raised signal ends the process with status 0 (and a SIGTERM that
+    arrives before uvicorn starts ends it at once, also with 0)."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
 
 
 @click.group()
@@ -98,6 +118,19 @@ def token_issue(
         lifetime = parse_duration(ttl)
     except ValueError as exc:
         raise UsageError(f"--ttl {ttl!r}: {exc}") from exc
+    cap = project.config.server.max_token_lifetime
+    if lifetime > cap or lifetime.total_seconds() <= 0:
+        raise UsageError(
+            f"--ttl {ttl!r} is outside (0, {cap}] ([server] max_token_lifetime); the server would refuse "
+            "the token — give a shorter --ttl"
+        )
+    agents = project.policy().snapshot.agents  # the applied policy: what the server enforces
+    if agent not in agents:
+        known = ", ".join(sorted(agents)) or "none"
+        raise UsageError(
+            f"--agent {agent!r} is not an agent of the applied policy (known: {known}); add "
+            f"[agents.{agent}] to agentkit.toml and run `agentkit apply`"
+        )
     when = parse_as_of(as_of)
     click.echo(
         TokenService(project.config).issue(

@@ -10,35 +10,41 @@ that does not exist.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from collections.abc import Callable, Generator, Sequence
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any, TypeVar
+from collections.abc import AsyncGenerator, Callable, Collection, Generator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from datetime import datetime
+from typing import Any
 
 from mcp.server.auth.middleware.auth_context import get_access_token
-from mcp.server.auth.provider import AccessToken, TokenVerifier
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.fastmcp import FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.lowlevel.helper_types import ReadResourceContents
-from mcp.types import ContentBlock, Resource, TextContent
+from mcp.types import ContentBlock, Resource
 from mcp.types import Tool as MCPTool
 from pydantic import AnyHttpUrl, AnyUrl
-from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.applications import Starlette
 
 from agentkit._version import __version__
 from agentkit.errors import AgentkitError
-from agentkit.features.results import FeatureRows, jsonable
+from agentkit.governance.policy import Policy
 from agentkit.governance.principal import Principal
-from agentkit.project import Project
+from agentkit.project import REGISTRY_RECHECK, Project
+from agentkit.server.auth import BearerVerifier
+from agentkit.server.failures import public_error, unknown_arguments
+from agentkit.server.health import Readiness
+from agentkit.server.limits import RequestLimits, request_source
 from agentkit.server.metrics import Metrics
-from agentkit.server.tokens import TokenClaims, TokenService, TokenVerificationError
+from agentkit.server.policy_cache import PolicyCache
+from agentkit.server.pool import WorkerPool, pool_for
+from agentkit.server.refusals import RefusalLog
+from agentkit.server.routes import add_routes
+from agentkit.server.tokens import TokenClaims, TokenService, TokenVerificationError, check_agent
+from agentkit.server.tools import UNAVAILABLE, add_tools, dumps, offload, rows_payload
 
-__all__ = ["AgentkitMCP", "build_mcp_server"]
+__all__ = ["AgentkitMCP", "build_mcp_server", "rows_payload"]
 
 log = logging.getLogger(__name__)
 
@@ -47,47 +53,6 @@ INSTRUCTIONS = (
     "search_catalog to find which features answer a question, and get_features to read the "
     "customer's own values (cite the feature refs and document ids you use)."
 )
-T = TypeVar("T")
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=jsonable).encode
-
-
-class _Verifier(TokenVerifier):
-    """The SDK's token-verifier hook over :class:`TokenService`."""
-
-    def __init__(self, tokens: TokenService, metrics: Metrics) -> None:
-        self._tokens = tokens
-        self._metrics = metrics
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        try:
-            claims = self._tokens.verify(token)
-        except TokenVerificationError as exc:
-            self._metrics.count("auth_rejected_total", reason=_reason(str(exc)))
-            log.info("token rejected: %s", exc)
-            return None
-        p = claims.principal
-        return AccessToken(
-            token=token,
-            client_id=p.agent,
-            scopes=[],
-            expires_at=claims.expires_at,
-            subject=p.subject,
-            claims={
-                "agent": p.agent,
-                "sub": p.subject,
-                "roles": list(p.roles),
-                "tenant": p.tenant,
-                "as_of": claims.as_of.isoformat() if claims.as_of else None,
-            },
-        )
-
-
-def _reason(message: str) -> str:
-    lowered = message.lower()
-    for key in ("expired", "signature", "audience", "issuer", "not yet valid", "malformed", "unknown key", "algorithm"):
-        if key in lowered:
-            return key.replace(" ", "_")
-    return "invalid"
 
 
 @contextmanager
@@ -109,17 +74,35 @@ def _root_logging_left_alone() -> Generator[None]:
 
 
 class AgentkitMCP(FastMCP):
-    """FastMCP with per-caller tool and resource lists (the agent's allow-list)."""
+    """FastMCP with per-caller tool and resource lists (the agent's allow-list).
+
+    The event loop only verifies tokens and checks allow-lists (against :class:`PolicyCache`, which
+    never waits on a store once loaded); tool bodies and resource reads run on :attr:`pool`.
+    """
 
     def __init__(
-        self, project: Project, tokens: TokenService, metrics: Metrics, session: TokenClaims | None, **kw: Any
+        self,
+        project: Project,
+        tokens: TokenService,
+        metrics: Metrics,
+        session: TokenClaims | None,
+        *,
+        refusals: RefusalLog | None = None,
+        **kw: Any,
     ):
         with _root_logging_left_alone():
             super().__init__(**kw)
         self.project = project
         self.tokens = tokens
         self.metrics = metrics
+        self.refusals = refusals or RefusalLog(lambda: project.audit)
+        """Rejected tokens and denied tools, audited in aggregate."""
         self._session = session
+        settings = project.config.server
+        self.pool: WorkerPool = pool_for(project, settings.worker_threads)
+        """Runs every blocking call (tool bodies, resource reads, the warm-up) off the event loop."""
+        self.policies = PolicyCache(project, self.pool, every=REGISTRY_RECHECK)
+        self.readiness = Readiness(project, self.pool, self.policies, probe_timeout=settings.ready_timeout)
 
     # --- who is calling ---------------------------------------------------------------------
 
@@ -143,8 +126,21 @@ class AgentkitMCP(FastMCP):
     def tokens_leeway(self) -> int:
         return self.project.config.server.leeway_seconds
 
-    def _allowed(self, principal: Principal, tool: str) -> bool:
-        return self.project.policy().tool_allowed(principal.agent, tool)
+    async def _policy(self) -> Policy:
+        """The applied policy for checks on the event loop (never waits on a store once loaded)."""
+        try:
+            return await self.policies.get(timeout=self.project.config.server.tool_timeout)
+        except TimeoutError:
+            raise ToolError(UNAVAILABLE) from None
+        except AgentkitError as exc:
+            raise public_error(exc, where="the policy check") from None
+
+    async def known_agents(self) -> Collection[str] | None:
+        """The applied policy's agents for token checks, or ``None`` when no policy can be loaded."""
+        try:
+            return (await self.policies.get(timeout=self.project.config.server.tool_timeout)).snapshot.agents
+        except (AgentkitError, TimeoutError):
+            return None
 
     # --- tools ----------------------------------------------------------------------------------
 
@@ -154,16 +150,28 @@ class AgentkitMCP(FastMCP):
         except ToolError:
             return []
         tools = await super().list_tools()
-        return [t for t in tools if self._allowed(principal, t.name)]
+        policy = await self._policy()
+        return [t for t in tools if policy.tool_allowed(principal.agent, t.name)]
 
     async def call_tool(self, name: str, arguments: dict[str, Any]) -> Sequence[ContentBlock] | dict[str, Any]:
         started = time.perf_counter()
         principal, _ = self.caller()
-        if self._tool_manager.get_tool(name) is None or not self._allowed(principal, name):
+        tool = self._tool_manager.get_tool(name)
+        if tool is None or not (await self._policy()).tool_allowed(principal.agent, name):
             self.metrics.count("tool_denied_total", tool="unlisted")
+            self.refusals.note(
+                "tool_not_allowed",
+                source=request_source(),
+                agent=principal.agent,
+                kind=principal.kind,
+                subject=principal.subject,
+                tool=name,
+            )
             raise ToolError(f"Unknown tool: {name}")
         outcome = "ok"
         try:
+            if (refused := unknown_arguments(name, tool.parameters, arguments)) is not None:
+                raise refused
             return await super().call_tool(name, arguments)
         except ToolError:
             outcome = "error"
@@ -179,6 +187,9 @@ class AgentkitMCP(FastMCP):
             principal, _ = self.caller()
         except ToolError:
             return []
+        return await offload(self, "list_resources", lambda: self._resources(principal))
+
+    def _resources(self, principal: Principal) -> list[Resource]:
         readable = self.project.policy().grants(principal).views
         definitions = self.project.applied().definitions
         return [
@@ -194,7 +205,9 @@ class AgentkitMCP(FastMCP):
 
     async def read_resource(self, uri: AnyUrl | str) -> list[ReadResourceContents]:
         principal, _ = self.caller()
-        text = str(uri)
+        return await offload(self, "read_resource", lambda: self._resource(principal, str(uri)))
+
+    def _resource(self, principal: Principal, text: str) -> list[ReadResourceContents]:
         prefix = "agentkit://catalog/"
         grants = self.project.policy().grants(principal)
         view_name = text.removeprefix(prefix) if text.startswith(prefix) else ""
@@ -211,32 +224,40 @@ class AgentkitMCP(FastMCP):
                 if f"{view.name}.{f.name}" in grants.readable
             ],
         }
-        return [ReadResourceContents(content=_dumps(body), mime_type="application/json")]
+        return [ReadResourceContents(content=dumps(body), mime_type="application/json")]
+
+    # --- lifecycle over HTTP ----------------------------------------------------------------------
+
+    def streamable_http_app(self) -> Starlette:
+        """The ASGI app. Its lifespan starts the warm-up in the background (``/readyz`` turns 200
+        when it is done) and, at shutdown — after uvicorn has let in-flight calls finish — flushes
+        the audit spool."""
+        app = super().streamable_http_app()
+        app.router.lifespan_context = _lifecycle(self, app.router.lifespan_context)
+        settings = self.project.config.server
+        app.add_middleware(  # outermost: before authentication and before anything parses the body
+            RequestLimits,
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            metrics=self.metrics,
+        )
+        return app
 
 
-def rows_payload(rows: FeatureRows, *, max_rows: int, max_bytes: int) -> str:
-    items: list[dict[str, Any]] = [
-        {
-            "key": r.key,
-            "values": r.values,
-            "source": [{"view": p.view, "snapshot": p.snapshot_id, "event_time": p.event_time} for p in r.provenance],
-        }
-        for r in rows.rows
-    ]
-    payload: dict[str, Any] = {"entity": rows.entity, "rows": items[:max_rows]}
-    if rows.as_of is not None:
-        payload["as_of"] = rows.as_of
-    hidden = len(items) - len(payload["rows"])
-    text = _dumps(payload)
-    while len(text.encode()) > max_bytes and payload["rows"]:
-        payload["rows"] = payload["rows"][:-1]
-        hidden += 1
-        payload["truncated"] = f"{hidden} more row(s) not shown (result size limit); ask for one entity_key"
-        text = _dumps(payload)
-    if hidden and "truncated" not in payload:
-        payload["truncated"] = f"{hidden} more row(s) not shown (row limit); ask for one entity_key"
-        text = _dumps(payload)
-    return text
+def _lifecycle(
+    server: AgentkitMCP, inner: Callable[[Starlette], AbstractAsyncContextManager[Any]]
+) -> Callable[[Starlette], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncGenerator[None]:
+        server.readiness.start()
+        try:
+            async with inner(app):
+                yield
+        finally:
+            server.refusals.flush()
+            server.project.audit.flush()
+
+    return lifespan
 
 
 def build_mcp_server(
@@ -258,13 +279,22 @@ def build_mcp_server(
     if session_token is not None:
         try:
             session = tokens.verify(session_token)
+            agents = _applied_agents(project)
+            if agents is not None:
+                check_agent(session.principal, agents)
         except TokenVerificationError as exc:
             raise AgentkitError(f"the session token was refused: {exc}", code="token_invalid") from exc
+    refusals = RefusalLog(lambda: project.audit)
+
+    async def known_agents() -> Collection[str] | None:  # asked per request, once `server` exists
+        return await server.known_agents()
+
     server = AgentkitMCP(
         project,
         tokens,
         metrics,
         session,
+        refusals=refusals,
         name="agentkit",
         instructions=INSTRUCTIONS,
         host=host,
@@ -272,7 +302,7 @@ def build_mcp_server(
         stateless_http=True,
         json_response=True,
         log_level="WARNING",
-        token_verifier=_Verifier(tokens, metrics),
+        token_verifier=BearerVerifier(tokens, metrics, refusals, known_agents),
         auth=AuthSettings(
             issuer_url=AnyHttpUrl(f"http://{host}:{port}/issuer"),  # advertised only; tokens come from your IdP
             resource_server_url=AnyHttpUrl(f"http://{host}:{port}/mcp"),
@@ -282,66 +312,14 @@ def build_mcp_server(
     )
     # The SDK otherwise reads its own package metadata on every stateless request (~0.25 ms).
     server._mcp_server.version = __version__  # pyright: ignore[reportPrivateUsage]
-    settings = project.config.server
-
-    @server.tool(
-        structured_output=False,
-        description='Find the customer-data features that answer an intent, e.g. "where is my order". '
-        "Returns feature refs (view.feature) with meaning, type and unit.",
-    )
-    def search_catalog(intent: str, k: int = 5) -> list[ContentBlock]:
-        """Find the customer-data features that answer an intent, e.g. "where is my order".
-        Returns feature refs (view.feature) with their meaning, type and unit."""
-        principal, _ = server.caller()
-        hits = _call(lambda: server.project.search_catalog(principal, intent, k=max(1, min(k, 20))))
-        body = [{"feature": h.ref, "description": h.description, "type": h.dtype, "unit": h.unit} for h in hits]
-        return [TextContent(type="text", text=_dumps(body))]
-
-    @server.tool(
-        structured_output=False,
-        description='Read feature values (refs like "order_status.eta_minutes", one entity per call) of the '
-        "signed-in customer's own records. Without entity_key: their most recent records.",
-    )
-    def get_features(features: list[str], entity_key: str | None = None) -> list[ContentBlock]:
-        """Read feature values (refs like "order_status.eta_minutes", all of one entity) for the
-        signed-in customer's own records. Without entity_key: their most recent records."""
-        principal, as_of = server.caller()
-        rows = _call(
-            lambda: server.project.get_features(principal, features, entity_key=entity_key, as_of=as_of, surface="mcp")
-        )
-        text = rows_payload(rows, max_rows=settings.max_result_rows, max_bytes=settings.max_result_bytes)
-        return [TextContent(type="text", text=text)]
-
-    @server.tool(
-        structured_output=False,
-        description="Search the help center. Returns passages with document ids to cite.",
-    )
-    def search_help_center(query: str, k: int = 5) -> list[ContentBlock]:
-        """Search the help center. Returns passages with document ids to cite."""
-        _, as_of = server.caller()
-        hits = _call(lambda: server.project.search_docs(query, k=max(1, min(k, 10)), as_of=as_of))
-        body = [
-            {"document_id": h.document_id, "title": h.title, "section": h.heading, "text": h.text[:700], "url": h.url}
-            for h in hits
-        ]
-        return [TextContent(type="text", text=_dumps(body))]
-
-    @server.custom_route("/healthz", methods=["GET"])
-    async def healthz(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
-        return JSONResponse(
-            {"status": "ok", "applied_version": server.project.applied().version, "time": datetime.now(UTC).isoformat()}
-        )
-
-    @server.custom_route("/metrics", methods=["GET"])
-    async def metrics_route(request: Request) -> Response:  # pyright: ignore[reportUnusedFunction]
-        return PlainTextResponse(server.metrics.render(), media_type="text/plain; version=0.0.4")
-
+    add_tools(server)
+    add_routes(server)
     return server
 
 
-def _call(fn: Callable[[], T]) -> T:
-    """Run a platform call; agentkit errors become tool errors (their message is model-safe)."""
+def _applied_agents(project: Project) -> Collection[str] | None:
+    """The applied policy's agents (``None`` when none can be loaded: the calls fail on their own)."""
     try:
-        return fn()
-    except AgentkitError as exc:
-        raise ToolError(exc.message) from exc
+        return project.policy().snapshot.agents
+    except AgentkitError:
+        return None

@@ -3,6 +3,12 @@
 The principal — subject, roles, tenant, agent — comes from a verified token's claims only. A token
 may carry ``as_of`` (issued for evaluation and replay): every read of that request is then
 point-in-time. Verified *keys* are cached; tokens are verified on every request.
+
+Caps (``[server]``): a token longer than ``max_token_bytes`` is refused before any decoding or
+signature work; one whose lifetime (``exp - iat``, or ``exp - now``) exceeds ``max_token_lifetime``
+is refused (an ``exp`` in year 9999 is a credential that never dies); an empty ``sub`` is refused
+(no ``sub`` at all is an agent-only token); and, given the applied policy's agents, a token for any
+other agent is refused. Each refusal carries a stable :attr:`TokenVerificationError.reason`.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import os
 import re
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,17 +27,41 @@ import jwt
 from jwt.algorithms import RSAAlgorithm
 
 from agentkit.config import KeyConfig, ProjectConfig
-from agentkit.errors import ConfigError
+from agentkit.errors import AgentkitError, ConfigError
 from agentkit.governance.principal import Principal
 
-__all__ = ["TokenClaims", "TokenService", "TokenVerificationError"]
+__all__ = ["TokenClaims", "TokenService", "TokenVerificationError", "check_agent"]
 
 DEV_KID = "dev"
 _JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 
 
 class TokenVerificationError(Exception):
-    """Why a token was refused (for logs and metrics; clients only ever see 401)."""
+    """Why a token was refused (for logs and metrics; clients only ever see 401).
+
+    ``reason`` is a stable label: ``malformed``, ``too_large``, ``unknown_key``, ``algorithm``,
+    ``signature``, ``expired``, ``not_yet_valid``, ``audience``, ``issuer``, ``missing_claim``,
+    ``lifetime``, ``claims``, ``subject``, ``unknown_agent`` or ``invalid``.
+    """
+
+    def __init__(self, message: str, *, reason: str = "invalid") -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+_JWT_REASONS: tuple[tuple[type[jwt.PyJWTError], str], ...] = (
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.ImmatureSignatureError, "not_yet_valid"),
+    (jwt.InvalidAudienceError, "audience"),
+    (jwt.InvalidIssuerError, "issuer"),
+    (jwt.InvalidSignatureError, "signature"),
+    (jwt.MissingRequiredClaimError, "missing_claim"),
+    (jwt.DecodeError, "malformed"),
+)
+
+
+def _jwt_reason(exc: jwt.PyJWTError) -> str:
+    return next((reason for kind, reason in _JWT_REASONS if isinstance(exc, kind)), "invalid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,20 +154,25 @@ class TokenService:
 
     # --- verify ----------------------------------------------------------------------------------
 
-    def verify(self, token: str) -> TokenClaims:
-        """Verify signature, issuer, audience, expiry and not-before; return the principal."""
+    def verify(self, token: str, *, agents: Collection[str] | None = None) -> TokenClaims:
+        """Verify size, signature, issuer, audience, expiry, not-before and lifetime; return the
+        principal. With ``agents`` (the applied policy's), a token for any other agent is refused."""
+        if len(token) > self._server.max_token_bytes:  # before any decoding or signature work
+            raise TokenVerificationError(
+                f"token of {len(token)} bytes exceeds [server] max_token_bytes", reason="too_large"
+            )
         if not _JWT_SHAPE.fullmatch(token):  # three base64url segments, nothing else (no whitespace)
-            raise TokenVerificationError("malformed token")
+            raise TokenVerificationError("malformed token", reason="malformed")
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
-            raise TokenVerificationError(f"malformed header: {exc}") from exc
+            raise TokenVerificationError(f"malformed header: {exc}", reason="malformed") from exc
         kid, alg = header.get("kid"), header.get("alg")
         key = self._keys_by_kid().get(kid) if isinstance(kid, str) else None
         if key is None:
-            raise TokenVerificationError("unknown key id")
+            raise TokenVerificationError("unknown key id", reason="unknown_key")
         if alg != key.alg:
-            raise TokenVerificationError(f"algorithm {alg!r} does not match key {kid!r}")
+            raise TokenVerificationError(f"algorithm {alg!r} does not match key {kid!r}", reason="algorithm")
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -148,30 +184,23 @@ class TokenService:
                 options={"require": ["exp", "iat", "iss", "aud"]},
             )
         except jwt.PyJWTError as exc:
-            raise TokenVerificationError(str(exc)) from exc
-        agent = claims.get("agent")
-        if not isinstance(agent, str) or not agent:
-            raise TokenVerificationError("token has no agent claim")
-        subject = claims.get("sub")
-        roles = claims.get("roles", [])
-        tenant = claims.get("tenant")
-        if subject is not None and not isinstance(subject, str):
-            raise TokenVerificationError("sub must be a string")
-        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):  # pyright: ignore[reportUnknownVariableType]
-            raise TokenVerificationError("roles must be a list of strings")
-        if tenant is not None and not isinstance(tenant, str):
-            raise TokenVerificationError("tenant must be a string")
-        as_of = claims.get("as_of")
-        when: datetime | None = None
-        if as_of is not None:
-            try:
-                when = datetime.fromisoformat(str(as_of).replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise TokenVerificationError("as_of is not an ISO time") from exc
-            if when.tzinfo is None:
-                raise TokenVerificationError("as_of has no timezone")
-        principal = Principal(agent=agent, subject=subject, roles=tuple(roles), tenant=tenant)  # pyright: ignore[reportUnknownArgumentType]
-        return TokenClaims(principal, when, claims.get("exp"), claims.get("jti"))
+            raise TokenVerificationError(str(exc), reason=_jwt_reason(exc)) from exc
+        self._check_lifetime(claims)
+        principal = _principal(claims)
+        if agents is not None:
+            check_agent(principal, agents)
+        return TokenClaims(principal, _as_of(claims), claims.get("exp"), claims.get("jti"))
+
+    def _check_lifetime(self, claims: dict[str, Any]) -> None:
+        cap = self._server.max_token_lifetime.total_seconds() + self._server.leeway_seconds
+        exp, iat = claims.get("exp"), claims.get("iat")
+        if not isinstance(exp, int | float) or not isinstance(iat, int | float):
+            raise TokenVerificationError("exp and iat must be numbers", reason="claims")
+        if exp - iat > cap or exp - datetime.now(UTC).timestamp() > cap:
+            raise TokenVerificationError(
+                f"token lifetime exceeds [server] max_token_lifetime ({self._server.max_token_lifetime})",
+                reason="lifetime",
+            )
 
     # --- issue (development) -------------------------------------------------------------------
 
@@ -187,6 +216,18 @@ class TokenService:
         now: datetime | None = None,
     ) -> str:
         """A token signed with the development key (for local use, tests and evaluation)."""
+        cap = self._server.max_token_lifetime
+        if ttl > cap or ttl.total_seconds() <= 0:
+            raise AgentkitError(
+                f"a token lifetime of {ttl} is outside (0, {cap}] ([server] max_token_lifetime); "
+                "the server would refuse it — issue a shorter one",
+                code="token_lifetime_invalid",
+            )
+        if subject is not None and not subject.strip():
+            raise AgentkitError(
+                "an empty subject names no user; give a user, or none for an agent-only token",
+                code="token_subject_invalid",
+            )
         secret = self._dev_secret(create=True)
         if secret is None:
             raise ConfigError(
@@ -213,3 +254,42 @@ class TokenService:
         if as_of is not None:
             claims["as_of"] = as_of.astimezone(UTC).isoformat()
         return jwt.encode(claims, secret, algorithm="HS256", headers={"kid": DEV_KID})
+
+
+def check_agent(principal: Principal, agents: Collection[str]) -> None:
+    """Refuse a principal whose agent is not among ``agents`` (the applied policy's)."""
+    if principal.agent not in agents:
+        raise TokenVerificationError(
+            f"agent {principal.agent[:64]!r} is not in the applied policy", reason="unknown_agent"
+        )
+
+
+def _principal(claims: dict[str, Any]) -> Principal:
+    agent = claims.get("agent")
+    if not isinstance(agent, str) or not agent:
+        raise TokenVerificationError("token has no agent claim", reason="claims")
+    subject = claims.get("sub")
+    roles = claims.get("roles", [])
+    tenant = claims.get("tenant")
+    if subject is not None and not isinstance(subject, str):
+        raise TokenVerificationError("sub must be a string", reason="claims")
+    if subject is not None and not subject.strip():
+        raise TokenVerificationError("sub is empty (an end user needs a subject)", reason="subject")
+    if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):  # pyright: ignore[reportUnknownVariableType]
+        raise TokenVerificationError("roles must be a list of strings", reason="claims")
+    if tenant is not None and not isinstance(tenant, str):
+        raise TokenVerificationError("tenant must be a string", reason="claims")
+    return Principal(agent=agent, subject=subject, roles=tuple(roles), tenant=tenant)  # pyright: ignore[reportUnknownArgumentType]
+
+
+def _as_of(claims: dict[str, Any]) -> datetime | None:
+    as_of = claims.get("as_of")
+    if as_of is None:
+        return None
+    try:
+        when = datetime.fromisoformat(str(as_of).replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise TokenVerificationError("as_of is not an ISO time", reason="claims") from exc
+    if when.tzinfo is None:
+        raise TokenVerificationError("as_of has no timezone", reason="claims")
+    return when

@@ -7,6 +7,7 @@ import base64
 import functools
 import json
 import random
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from jwt.algorithms import RSAAlgorithm
 import agentkit as ak
 from agentkit.server.tokens import TokenService, TokenVerificationError
 from tests.conftest import write_project
+from tests.governance.conftest import POLICY, make_governed
 
 
 def b64(data: dict[str, object]) -> str:
@@ -199,3 +201,113 @@ def test_concurrent_first_use_of_the_dev_key_agrees_on_one_secret(tmp_path: Path
         t.join()
     verifier = TokenService(config)
     assert all(accepted(verifier, t) for t in tokens) and len(tokens) == 8
+
+
+# --- caps: lifetime, size, subject, agent --------------------------------------------------------
+
+
+def reason(service: TokenService, token: str, agents: frozenset[str] | None = None) -> str:
+    try:
+        service.verify(token, agents=agents)
+    except TokenVerificationError as exc:
+        return exc.reason
+    return "accepted"
+
+
+def test_a_token_living_longer_than_the_cap_is_refused_and_one_within_it_passes(service: TokenService) -> None:
+    now = datetime.now(UTC)
+    year_9999 = int(datetime(9999, 12, 31, tzinfo=UTC).timestamp())
+    assert reason(service, sign(service, exp=year_9999)) == "lifetime"
+    assert reason(service, sign(service, "hs", exp=year_9999)) == "lifetime"
+    issued_long_ago = sign(  # expires soon, but was issued for 30 hours
+        service, iat=int((now - timedelta(hours=29)).timestamp()), exp=int((now + timedelta(hours=1)).timestamp())
+    )
+    assert reason(service, issued_long_ago) == "lifetime"
+    assert reason(service, sign(service, exp=int((now + timedelta(hours=23)).timestamp()))) == "accepted"
+    with pytest.raises(ak.AgentkitError, match="max_token_lifetime"):
+        service.issue(agent="support_bot", subject="c_1", ttl=timedelta(days=36_500))
+    assert reason(service, service.issue(agent="support_bot", subject="c_1", ttl=timedelta(hours=24))) == "accepted"
+
+
+def test_the_lifetime_cap_is_configurable(tmp_path: Path) -> None:
+    config = write_project(tmp_path / "p")
+    config.write_text(config.read_text() + '\n[server]\nmax_token_lifetime = "PT1H"\n')
+    strict = TokenService(ak.load_config(config))
+    assert reason(strict, strict.issue(agent="support_bot", subject="c_1", ttl=timedelta(minutes=59))) == "accepted"
+    secret = (tmp_path / "p" / ".agentkit" / "dev-key").read_text().strip().encode()
+    two_hours = claims(
+        iss="agentkit-dev", aud="agentkit", exp=int((datetime.now(UTC) + timedelta(hours=2)).timestamp())
+    )
+    assert reason(strict, jwt.encode(two_hours, secret, algorithm="HS256", headers={"kid": "dev"})) == "lifetime"
+    with pytest.raises(ak.AgentkitError, match="max_token_lifetime"):
+        strict.issue(agent="support_bot", subject="c_1", ttl=timedelta(hours=2))
+
+
+def test_an_oversized_token_is_refused_before_its_signature_is_checked(service: TokenService) -> None:
+    huge = sign(service, "hs", padding="x" * 1_000_000)  # validly signed, 1 MB
+    assert len(huge) > 1_000_000
+    assert reason(service, huge) == "too_large"
+    forged_huge = huge[:-8] + "AAAAAAAA"  # a bad signature: still "too large", so no signature work was done
+    assert reason(service, forged_huge) == "too_large"
+    assert reason(service, sign(service, "hs", padding="x" * 4_000)) == "accepted"  # positive control: 5 KB passes
+
+
+def test_an_empty_subject_is_refused_and_a_missing_one_means_an_agent_only_token(service: TokenService) -> None:
+    assert reason(service, sign(service, sub="")) == "subject"
+    assert reason(service, sign(service, sub="   ")) == "subject"
+    assert reason(service, sign(service, sub=None)) == "accepted"  # agent-only: catalog search, no customer data
+    assert reason(service, sign(service, sub="c_0001")) == "accepted"
+    with pytest.raises(ak.AgentkitError, match="subject"):
+        service.issue(agent="support_bot", subject="")
+
+
+def test_a_token_for_an_agent_outside_the_policy_is_refused(service: TokenService) -> None:
+    known = frozenset({"support_bot", "faq_bot"})
+    assert reason(service, sign(service, agent="ghost_bot"), agents=known) == "unknown_agent"
+    assert reason(service, sign(service, agent="support_bot"), agents=known) == "accepted"
+    assert reason(service, sign(service, agent="faq_bot"), agents=known) == "accepted"
+    assert reason(service, sign(service, agent="support_bot"), agents=frozenset()) == "unknown_agent"
+
+
+@pytest.fixture(scope="module")
+def governed_project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ak.Project]:
+    project = make_governed(tmp_path_factory.mktemp("gov"), policy=POLICY + '\n[retrieval]\nembedder = "hashing"\n')
+    yield project
+    project.close()
+
+
+def test_token_issue_refuses_an_unknown_agent_and_a_lifetime_beyond_the_cap(governed_project: ak.Project) -> None:
+    from click.testing import CliRunner
+
+    from agentkit.cli import main
+
+    runner = CliRunner()
+    base = ["--config", str(governed_project.root / "agentkit.toml"), "token", "issue", "--user", "c_0001"]
+    ghost = runner.invoke(main, [*base, "--agent", "ghost_bot"])
+    assert ghost.exit_code == 2 and "ghost_bot" in ghost.stderr and "[agents.ghost_bot]" in ghost.stderr
+    century = runner.invoke(main, [*base, "--agent", "support_bot", "--ttl", "36500d"])
+    assert century.exit_code == 2 and "max_token_lifetime" in century.stderr
+    assert "Traceback" not in ghost.output + century.output
+    good = runner.invoke(main, [*base, "--agent", "support_bot", "--ttl", "2h"])  # positive control
+    assert good.exit_code == 0, good.stderr
+    got = TokenService(governed_project.config).verify(good.stdout.strip(), agents=frozenset({"support_bot"}))
+    assert got.principal.subject == "c_0001"
+
+
+async def test_the_server_refuses_a_token_for_an_unknown_agent_in_memory_and_over_http(
+    governed_project: ak.Project,
+) -> None:
+    from agentkit.server.app import build_mcp_server
+    from tests.server.serving import post, rpc, serving
+
+    tokens = TokenService(governed_project.config)
+    ghost = tokens.issue(agent="ghost_bot", subject="c_0001")
+    with pytest.raises(ak.AgentkitError, match="session token was refused"):
+        build_mcp_server(governed_project, session_token=ghost)
+    build_mcp_server(governed_project, session_token=tokens.issue(agent="faq_bot", subject="c_0001"))  # control
+    server = build_mcp_server(governed_project)
+    with serving(server) as url:
+        assert post(url, ghost, rpc("tools/list")).status_code == 401
+        ok = post(url, tokens.issue(agent="support_bot", subject="c_0001"), rpc("tools/list"))
+        assert ok.status_code == 200 and "get_features" in ok.text  # positive control
+    assert server.metrics.value("auth_rejected_total", reason="unknown_agent") == 1
