@@ -359,7 +359,7 @@ async def profile_agentkit(server: ServerProc, target: Target, pool: list[str], 
 def inprocess_parts(project: Project, tokens: Tokens, pool: list[str], calls: int) -> dict[str, Any]:
     """The agentkit-specific parts of a get_features request, timed in this process (no profiler):
     token verify (PyJWT), Project.get_features (policy + scope + read + audit), the JSON payload."""
-    from agentkit.server.app import _rows_payload  # pyright: ignore[reportPrivateUsage]
+    from agentkit.server.tools import rows_payload
 
     svc = TokenService(project.config)
     settings = project.config.server
@@ -376,7 +376,7 @@ def inprocess_parts(project: Project, tokens: Tokens, pool: list[str], calls: in
             t1 = clock()
             rows = project.get_features(claims.principal, REFS, entity_key=u, surface="mcp")
             t2 = clock()
-            _rows_payload(rows, max_rows=settings.max_result_rows, max_bytes=settings.max_result_bytes)
+            rows_payload(rows, max_rows=settings.max_result_rows, max_bytes=settings.max_result_bytes)
             t3 = clock()
             parts["token_verify"].append(t1 - t0)
             parts["project_get_features"].append(t2 - t1)

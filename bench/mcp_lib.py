@@ -1,11 +1,13 @@
-"""Helpers for ``bench_mcp.py``: server processes (start, health wait, CPU time, stop), MCP client
-sessions, raw JSON-RPC byte counts, latency summaries and the server-side cProfile report."""
+"""Helpers for ``bench_mcp.py`` and ``bench_capacity.py``: server processes (start, health wait, CPU
+time, stop), MCP client sessions, raw JSON-RPC byte counts, latency summaries, the server-side
+cProfile report, and ``wrk`` runs (command, CPU time of the generator, its parsed summary)."""
 
 from __future__ import annotations
 
 import json
 import os
 import pstats
+import shutil
 import signal
 import socket
 import statistics
@@ -252,13 +254,13 @@ def median_ratio(a: Sequence[float], b: Sequence[float]) -> float:
 PATH_FUNCTIONS: dict[str, tuple[str, str]] = {
     "streamable HTTP handle_request": ("streamable_http_manager.py", "handle_request"),
     "bearer auth middleware": ("bearer_auth.py", "authenticate"),
-    "verify_token (agentkit _Verifier)": ("server/app.py", "verify_token"),
+    "verify_token (agentkit BearerVerifier)": ("server/auth.py", "verify_token"),
     "TokenService.verify (PyJWT)": ("server/tokens.py", "verify"),
     "AgentkitMCP.call_tool": ("server/app.py", "call_tool"),
     "AgentkitMCP.caller": ("server/app.py", "caller"),
-    "get_features tool body": ("server/app.py", "get_features"),
+    "get_features tool body": ("server/tools.py", "get_features"),
     "Project.get_features": ("agentkit/project.py", "get_features"),
-    "_rows_payload (JSON)": ("server/app.py", "_rows_payload"),
+    "rows_payload (JSON)": ("server/tools.py", "rows_payload"),
     "FastMCP argument validation": ("func_metadata.py", "call_fn_with_arg_validation"),
     "Metrics.count/observe": ("server/metrics.py", "observe"),
     "jsonschema input validation": ("jsonschema", "validate"),
@@ -319,3 +321,140 @@ def _package(function: str) -> str:
         return "builtins/C"
     head = function.split("/", 1)[0].split(":", 1)[0]
     return head.removesuffix(".py")
+
+
+# --- wrk: the load generator of bench_capacity.py ---------------------------------------------------
+
+WRK_LUA = Path(__file__).resolve().parent / "capacity.lua"
+WRK_MISSING = (
+    "bench_capacity.py needs wrk (the HTTP load generator, with LuaJIT) on PATH and did not find it; "
+    "install it from your distribution's packages (Debian/Ubuntu: apt-get install -y wrk), then run again"
+)
+
+
+def wrk_version() -> str | None:
+    """wrk's banner line, or None when wrk is not on PATH."""
+    exe = shutil.which("wrk")
+    if exe is None:
+        return None
+    done = subprocess.run([exe, "--version"], capture_output=True, text=True, timeout=10, check=False)
+    lines = (done.stdout or done.stderr).splitlines()
+    return lines[0].strip() if lines else "wrk (version unknown)"
+
+
+@dataclass
+class WrkRun:
+    """One ``wrk`` process driving ``url`` with ``capacity.lua``: started, then finished by reaping it
+    with ``os.wait4`` (its own user+system CPU time, all threads, exactly) and parsing the script's
+    ``CAPACITY {json}`` line. Bounded: killed ``grace_s`` after its duration."""
+
+    url: str
+    connections: int
+    duration_s: int
+    tokens: Path
+    body: Path
+    seed: int
+    log_path: Path
+    threads: int = 2
+    grace_s: float = 30.0
+    proc: subprocess.Popen[bytes] | None = None
+    _log: IO[bytes] | None = field(default=None, repr=False)
+    _t0: float = 0.0
+
+    def command(self) -> list[str]:
+        threads = max(1, min(self.threads, self.connections))  # wrk wants connections >= threads
+        return [
+            "wrk",
+            f"-t{threads}",
+            f"-c{self.connections}",
+            f"-d{self.duration_s}s",
+            "--latency",
+            "--timeout",
+            "30s",
+            "-s",
+            str(WRK_LUA),
+            self.url,
+            "--",
+            str(self.tokens),
+            str(self.body),
+            str(self.seed),
+        ]
+
+    def start(self) -> WrkRun:
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - closed in finish()
+        self._t0 = time.monotonic()
+        self.proc = subprocess.Popen(
+            self.command(), stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        return self
+
+    def finish(self) -> dict[str, Any]:
+        """Wait for wrk (bounded), reap it and return its numbers (``failed`` set if it did not report)."""
+        p = self.proc
+        assert p is not None
+        assert self._log is not None
+        deadline = self._t0 + self.duration_s + self.grace_s
+        killed = False
+        while True:  # bounded by the deadline
+            pid, status, usage = os.wait4(p.pid, os.WNOHANG)
+            if pid != 0:
+                break
+            if time.monotonic() > deadline:
+                os.killpg(p.pid, signal.SIGKILL)
+                _, status, usage = os.wait4(p.pid, 0)
+                killed = True
+                break
+            time.sleep(0.02)
+        wall = time.monotonic() - self._t0
+        p.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        self._log.close()
+        self._log = None
+        out = self.log_path.read_text(errors="replace")
+        cpu = usage.ru_utime + usage.ru_stime
+        threads = max(1, min(self.threads, self.connections))
+        res: dict[str, Any] = {
+            "connections": self.connections,
+            "wrk_threads": threads,
+            "duration_s": self.duration_s,
+            "wrk_cpu_s": cpu,
+            "wrk_wall_s": wall,
+            "exit_code": p.returncode,
+        }
+        line = next((x for x in out.splitlines() if x.startswith("CAPACITY ")), None)
+        if line is None or killed:
+            return res | {"failed": f"wrk {'was killed' if killed else 'gave no summary'}: {out[-1500:]}"}
+        summary: dict[str, Any] = json.loads(line.removeprefix("CAPACITY "))
+        seconds = summary["duration_us"] / 1e6
+        lat = summary["latency_us"]
+        sock = summary["socket_errors"]  # its "status" (non-2xx/3xx) is what non200 counts too
+        errors = sock["connect"] + sock["read"] + sock["write"] + sock["timeout"] + summary["non200"]
+        errors += summary["tool_errors"]
+        init = min(cpu, summary["init_cpu_s"])  # reading the tokens file, before wrk's clock starts
+        return res | {
+            "requests": summary["requests"],
+            "req_per_s": summary["requests"] / seconds,
+            "p50_ms": lat["p50"] / 1e3,
+            "p90_ms": lat["p90"] / 1e3,
+            "p99_ms": lat["p99"] / 1e3,
+            "max_ms": lat["max"] / 1e3,
+            "mean_ms": lat["mean"] / 1e3,
+            "errors": errors,
+            "non200": summary["non200"],
+            "tool_errors": summary["tool_errors"],
+            "socket_errors": summary["socket_errors"],
+            "tokens_per_thread": summary["tokens_per_thread"],
+            "wrk_init_cpu_s": init,
+            "wrk_cpu_cores": (cpu - init) / seconds,  # busy cores while it ran: at most wrk_threads
+        }
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on this machine have used since boot (/proc/stat, not idle or iowait)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = f.readline().split()[1:]
+    except OSError:
+        return float("nan")
+    ticks = [int(x) for x in fields]  # user nice system idle iowait irq softirq steal ...
+    busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
+    return busy / CLK_TCK
