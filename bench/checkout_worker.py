@@ -12,7 +12,6 @@ import json
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ sys.path.insert(1, str(HERE / "peers"))
 sys.path.insert(1, str(HERE))
 
 from data import make_user_features, user_ids  # noqa: E402  # pyright: ignore[reportMissingImports]
-from serving_lib import AGENT, REFS, VIEW, write_project  # noqa: E402  # pyright: ignore[reportMissingImports]
+from serving_lib import AGENT, REFS, VIEW, timed_calls, write_project  # noqa: E402  # pyright: ignore[reportMissingImports]
 
 import agentkit  # noqa: E402
 from agentkit import Principal, Project  # noqa: E402
@@ -32,16 +31,6 @@ def unscoped_read(project: Project) -> Callable[[list[str], list[str]], Any]:
     """The unscoped read under either name (renamed to ``read_features_unscoped`` in issue 10)."""
     fn = getattr(project, "read_features_unscoped", None)
     return fn if fn is not None else project.read_features  # pyright: ignore[reportDeprecated]
-
-
-def timed(fn: Callable[[str], Any], keys: list[str]) -> list[int]:
-    clock = time.perf_counter_ns
-    out: list[int] = []
-    for key in keys:
-        t0 = clock()
-        fn(key)
-        out.append(clock() - t0)
-    return out
 
 
 def main() -> None:
@@ -56,10 +45,11 @@ def main() -> None:
         project.materialize(full=True)
         read = unscoped_read(project)
         pool = user_ids(n)
-        candidates: dict[str, Callable[[str], Any]] = {
-            "scoped_key": lambda k: project.get_features(Principal(agent=AGENT, subject=k), REFS, entity_key=k),
-            "scoped_own": lambda k: project.get_features(Principal(agent=AGENT, subject=k), REFS),
-            "unscoped": lambda k: read(REFS, [k]),
+        # Each candidate takes a batch of one key (serving_lib.timed_calls' shape).
+        candidates: dict[str, Callable[[list[str]], Any]] = {
+            "scoped_key": lambda b: project.get_features(Principal(agent=AGENT, subject=b[0]), REFS, entity_key=b[0]),
+            "scoped_own": lambda b: project.get_features(Principal(agent=AGENT, subject=b[0]), REFS),
+            "unscoped": lambda b: read(REFS, b),
         }
         print(json.dumps({"ready": True, "agentkit": agentkit.__file__}), flush=True)
         for line in sys.stdin:
@@ -67,10 +57,10 @@ def main() -> None:
             if msg.get("stop"):
                 break
             rng = random.Random(msg["seed"])
-            keys = [pool[rng.randrange(len(pool))] for _ in range(msg["calls"])]
+            batches = [[pool[rng.randrange(len(pool))]] for _ in range(msg["calls"])]
             reply: dict[str, Any] = {"agentkit": agentkit.__file__}
             for name, fn in candidates.items():
-                reply[name] = timed(fn, keys)
+                reply[name] = timed_calls(fn, batches)
             print(json.dumps(reply), flush=True)
         project.close()
 
