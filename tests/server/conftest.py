@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
 from collections.abc import AsyncGenerator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.memory import create_connected_server_and_client_session
@@ -16,7 +20,6 @@ import agentkit as ak
 from agentkit.server.app import build_mcp_server
 from agentkit.server.tokens import TokenService
 from tests.governance.conftest import POLICY, World, build_world, make_governed
-from tests.server.serving import serving
 
 SERVER_POLICY = POLICY + '\n[retrieval]\nembedder = "hashing"\n'
 
@@ -41,12 +44,31 @@ async def memory_client(project: ak.Project, token: str) -> AsyncGenerator[Clien
         yield client
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture(scope="module")
 def http_url(served: tuple[ak.Project, World]) -> Iterator[str]:
     """The real server under uvicorn on a loopback port, for the module."""
     project, _ = served
-    with serving(build_mcp_server(project)) as url:
-        yield url
+    port = free_port()
+    app = build_mcp_server(project, port=port).streamable_http_app()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @asynccontextmanager

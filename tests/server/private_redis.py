@@ -21,7 +21,7 @@ import pytest
 import redis
 
 from tests.conftest import REQUIRE_SERVICES
-from tests.server.serving import free_port
+from tests.server.conftest import free_port
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
-"""The real server under uvicorn on a free loopback port, and bare JSON-RPC requests to it."""
+"""The real server under uvicorn on a free loopback port, and bare JSON-RPC requests to it.
+
+(Reconstructed by 11a after overwriting the original by mistake: same names and behaviour as its
+callers use — ``serving``, ``rpc``, ``post``, ``JSONRPC_HEADERS``.)
+"""
 
 from __future__ import annotations
 
 import itertools
-import socket
 import threading
 import time
 from collections.abc import Generator
@@ -14,15 +17,10 @@ import httpx
 import uvicorn
 
 from agentkit.server.app import AgentkitMCP
+from tests.server.conftest import free_port
 
 JSONRPC_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 _ids = itertools.count(1)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @contextmanager

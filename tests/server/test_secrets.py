@@ -26,7 +26,8 @@ from agentkit.server.app import build_mcp_server
 from agentkit.server.tokens import TokenService
 from tests.conftest import write_project
 from tests.governance.conftest import DEFINITIONS, POLICY
-from tests.server.serving import free_port, post, rpc, serving
+from tests.server.conftest import free_port
+from tests.server.serving import post, rpc, serving
 
 PASSWORD = "pw-" + uuid.uuid4().hex  # unique: found only where it leaked from this test's config
 REQUEST_ID = re.compile(r"request id ([0-9a-f]{12,})")

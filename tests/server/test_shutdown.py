@@ -25,8 +25,9 @@ import agentkit as ak
 from agentkit.server.tokens import TokenService
 from tests.conftest import write_project
 from tests.governance.conftest import DEFINITIONS, POLICY, World, build_world
+from tests.server.conftest import free_port
 from tests.server.private_redis import PrivateRedis, private_redis
-from tests.server.serving import JSONRPC_HEADERS, free_port, rpc
+from tests.server.serving import JSONRPC_HEADERS, rpc
 
 REFS = ["order_status.customer_id", "order_status.eta_minutes"]
 GRACE = 20
